@@ -1,0 +1,91 @@
+//! A realistic demo desk, the same every time: organisations, resolver groups, and people in
+//! each role with known passwords. Seeding is idempotent: running it again changes nothing.
+
+use crate::groups::{CreateGroup, CreateOrganization};
+use crate::users::CreateUser;
+use crate::{App, Result};
+use opsdesk_domain::Actor;
+
+/// A login printed for people trying the demo.
+#[derive(Debug, Clone, Copy)]
+pub struct DemoLogin {
+    pub role: &'static str,
+    pub email: &'static str,
+    pub password: &'static str,
+}
+
+pub const DEMO_LOGINS: [DemoLogin; 3] = [
+    DemoLogin { role: "admin", email: "admin@opsdesk.test", password: "opsdesk-admin" },
+    DemoLogin { role: "agent", email: "agent@opsdesk.test", password: "opsdesk-agent" },
+    DemoLogin { role: "requester", email: "requester@acme.test", password: "opsdesk-requester" },
+];
+
+const ORGANIZATIONS: [&str; 3] = ["Acme Corporation", "Globex", "Initech"];
+const GROUPS: [(&str, &str); 4] = [
+    ("Service Desk", "First line: triage, password resets, how-to questions"),
+    ("Network", "LAN, Wi-Fi, VPN, firewalls"),
+    ("Applications", "Business applications and their integrations"),
+    ("Workplace", "Laptops, phones, printers, onboarding kits"),
+];
+/// (email, name, role, organisation index, group indexes, time zone)
+const PEOPLE: [(&str, &str, &str, Option<usize>, &[usize], &str); 9] = [
+    ("admin@opsdesk.test", "Ada Admin", "admin", None, &[0], "Europe/Berlin"),
+    ("agent@opsdesk.test", "Sam Agent", "agent", None, &[0, 1], "Europe/London"),
+    ("noor.network@opsdesk.test", "Noor Haddad", "agent", None, &[1], "Asia/Dubai"),
+    ("li.apps@opsdesk.test", "Li Wei", "agent", None, &[2], "Asia/Singapore"),
+    ("maria.workplace@opsdesk.test", "María García", "agent", None, &[3, 0], "Europe/Madrid"),
+    ("requester@acme.test", "Rita Requester", "requester", Some(0), &[], "America/New_York"),
+    ("tom@acme.test", "Tom Becker", "requester", Some(0), &[], "America/Chicago"),
+    ("joanna@globex.test", "Joanna Kowalska", "requester", Some(1), &[], "Europe/Warsaw"),
+    ("peter@initech.test", "Peter Gibbons", "requester", Some(2), &[], "America/Los_Angeles"),
+];
+
+impl App {
+    /// Seeds the demo desk unless it is already there. Returns whether anything was created.
+    pub async fn seed_demo(&self) -> Result<bool> {
+        if self.db.user_by_email(DEMO_LOGINS[0].email).await?.is_some() {
+            return Ok(false);
+        }
+        let system = Actor::system();
+        let mut org_ids = Vec::new();
+        for name in ORGANIZATIONS {
+            let org = match self.db.organization_by_name(name).await? {
+                Some(o) => o,
+                None => self.create_organization(&system, CreateOrganization { name: name.into() }).await?,
+            };
+            org_ids.push(org.id);
+        }
+        let mut group_ids = Vec::new();
+        for (name, description) in GROUPS {
+            let g = match self.db.group_by_name(name).await? {
+                Some(g) => g,
+                None => {
+                    let input = CreateGroup { name: name.into(), description: description.into(), lead_user_id: None };
+                    self.create_group(&system, input).await?
+                }
+            };
+            group_ids.push(g.id);
+        }
+        // Everyone without a printed login gets the password of their role's demo login.
+        for (email, name, role, org, groups, tz) in PEOPLE {
+            if self.db.user_by_email(email).await?.is_some() {
+                continue;
+            }
+            let password = DEMO_LOGINS.iter().find(|l| l.role == role).map(|l| l.password.to_string());
+            let input = CreateUser {
+                email: email.into(),
+                name: name.into(),
+                role: role.into(),
+                password,
+                time_zone: Some(tz.into()),
+                locale: Some("en".into()),
+                organization_id: org.map(|i| org_ids[i]),
+            };
+            let user = self.create_user(&system, input).await?;
+            for g in groups {
+                self.add_group_member(&system, group_ids[*g], user.id).await?;
+            }
+        }
+        Ok(true)
+    }
+}

@@ -1,0 +1,53 @@
+//! The application layer's error: what the edges turn into HTTP statuses, exit codes or
+//! retries.
+
+use opsdesk_domain::{FieldError, Invalid};
+use opsdesk_store::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error(transparent)]
+    Invalid(#[from] Invalid),
+    #[error("not found")]
+    NotFound,
+    #[error("not allowed")]
+    Forbidden,
+    #[error("not authenticated")]
+    Unauthenticated,
+    #[error("email or password is wrong")]
+    BadCredentials,
+    #[error("too many failed logins; try again in {retry_after_secs} s")]
+    Throttled { retry_after_secs: u64 },
+    #[error("{message}")]
+    Conflict { code: &'static str, message: String },
+    #[error(transparent)]
+    Store(StoreError),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound => AppError::NotFound,
+            other => AppError::Store(other),
+        }
+    }
+}
+
+impl From<FieldError> for AppError {
+    fn from(e: FieldError) -> Self {
+        AppError::Invalid(e.into())
+    }
+}
+
+impl AppError {
+    /// A uniqueness conflict on `column` becomes a field error on `field`; other errors pass.
+    pub(crate) fn taken(e: StoreError, column: &str, field: &str, what: &str) -> AppError {
+        if e.is_conflict_on(column) {
+            FieldError::new(field, "taken", format!("{what} is already taken")).into()
+        } else {
+            e.into()
+        }
+    }
+}

@@ -1,0 +1,75 @@
+//! Opsdesk application commands: the use cases. Each command checks who is asking, decides with
+//! the domain, and writes state, audit rows and an outbox event in one transaction. It is the
+//! only way state changes, whatever edge (HTTP, CLI, worker) a request arrives through.
+#![forbid(unsafe_code)]
+
+pub mod audit;
+pub mod auth;
+pub mod demo;
+mod error;
+pub mod groups;
+pub mod jobs;
+pub mod secrets;
+pub mod tokens;
+pub mod users;
+
+pub use error::AppError;
+pub use opsdesk_domain as domain;
+pub use opsdesk_store as store;
+
+use opsdesk_store::outbox::NewEvent;
+use opsdesk_store::{Db, Ts, Tx};
+use std::time::Duration;
+
+pub type Result<T, E = AppError> = std::result::Result<T, E>;
+
+/// Tunables of the application layer.
+#[derive(Debug, Clone)]
+pub struct AppConfig {
+    /// How long a login session lasts.
+    pub session_ttl: Duration,
+}
+
+impl Default for AppConfig {
+    fn default() -> Self {
+        AppConfig { session_ttl: Duration::from_secs(12 * 3600) }
+    }
+}
+
+/// The application: the database and the configuration every command needs. Cheap to clone.
+#[derive(Clone)]
+pub struct App {
+    pub db: Db,
+    pub config: AppConfig,
+}
+
+impl App {
+    pub fn new(db: Db, config: AppConfig) -> Self {
+        App { db, config }
+    }
+}
+
+/// Records a domain event in the outbox of the command's transaction.
+pub(crate) async fn emit(
+    tx: &mut Tx,
+    kind: &str,
+    subject: String,
+    actor: &opsdesk_domain::Actor,
+    payload: serde_json::Value,
+    now: Ts,
+) -> Result<()> {
+    tx.emit_event(&NewEvent { kind, subject, actor_user_id: actor.user_id, payload }, now).await?;
+    Ok(())
+}
+
+/// Where a request came from, for the audit log and per-address throttling.
+#[derive(Debug, Clone, Default)]
+pub struct Origin {
+    pub ip: String,
+}
+
+impl Origin {
+    pub fn console() -> Self {
+        Origin { ip: "console".into() }
+    }
+}

@@ -1,0 +1,232 @@
+//! Creating and changing users: profile, role, organisation, activation, password.
+
+use crate::secrets::hash_password;
+use crate::{emit, App, AppError, Result};
+use opsdesk_domain::validation::Checks;
+use opsdesk_domain::{Actor, Email, FieldError, Locale, Password, Permission, PersonName, Role, TimeZoneName};
+use opsdesk_store::audit::NewAuditEntry;
+use opsdesk_store::users::{NewUser, User};
+use opsdesk_store::Ts;
+use serde::Deserialize;
+use serde_json::json;
+
+/// Input for creating a user, as it arrives from an edge (raw strings).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateUser {
+    pub email: String,
+    pub name: String,
+    pub role: String,
+    #[serde(default)]
+    pub password: Option<String>,
+    #[serde(default)]
+    pub time_zone: Option<String>,
+    #[serde(default)]
+    pub locale: Option<String>,
+    #[serde(default)]
+    pub organization_id: Option<i64>,
+}
+
+/// A partial update; absent fields stay as they are. `organization_id: null` removes the
+/// organisation.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateUser {
+    pub name: Option<String>,
+    pub role: Option<String>,
+    pub time_zone: Option<String>,
+    pub locale: Option<String>,
+    #[serde(default, with = "double_option")]
+    pub organization_id: Option<Option<i64>>,
+    pub active: Option<bool>,
+    pub sees_all_groups: Option<bool>,
+    pub password: Option<String>,
+}
+
+/// Distinguishes an absent field from an explicit `null`.
+mod double_option {
+    use serde::{Deserialize, Deserializer};
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<i64>>, D::Error> {
+        Option::<i64>::deserialize(d).map(Some)
+    }
+}
+
+impl App {
+    #[tracing::instrument(skip(self, input), fields(email = %input.email))]
+    pub async fn create_user(&self, actor: &Actor, input: CreateUser) -> Result<User> {
+        if !actor.can(Permission::ManageIdentities) {
+            return Err(AppError::Forbidden);
+        }
+        let mut checks = Checks::new();
+        let email = checks.take(Email::parse(&input.email));
+        let name = checks.take(PersonName::parse(&input.name));
+        let role = checks.take(Role::parse(&input.role));
+        let tz = checks.take(input.time_zone.as_deref().map_or(Ok(TimeZoneName::utc()), TimeZoneName::parse));
+        let locale = checks.take(input.locale.as_deref().map_or(Ok(Locale::english()), Locale::parse));
+        let password = match input.password.as_deref() {
+            Some(p) => checks.take(Password::parse(p)),
+            None => None,
+        };
+        if let Some(org) = input.organization_id {
+            if self.db.organization(org).await.is_err() {
+                checks.push(FieldError::new("organization_id", "unknown", "no such organization"));
+            }
+        }
+        checks.finish()?;
+        let (Some(email), Some(name), Some(role), Some(tz), Some(locale)) = (email, name, role, tz, locale) else {
+            return Err(AppError::Internal("validated input is incomplete".into()));
+        };
+        let hash = match password {
+            Some(p) => Some(hash_password(p.expose().to_string()).await?),
+            None => None,
+        };
+
+        let now = Ts::now();
+        let mut tx = self.db.begin().await?;
+        let new = NewUser {
+            email: email.as_str(),
+            name: name.as_str(),
+            role,
+            time_zone: tz.as_str(),
+            locale: locale.as_str(),
+            password_hash: hash.as_deref(),
+            organization_id: input.organization_id,
+        };
+        let user =
+            tx.insert_user(&new, now).await.map_err(|e| AppError::taken(e, "email", "email", "this email address"))?;
+        let entry = NewAuditEntry {
+            action: "user.created",
+            actor_user_id: actor.user_id,
+            subject_user_id: Some(user.id),
+            email: Some(&user.email),
+            detail: json!({ "role": role.as_str() }),
+            ..Default::default()
+        };
+        tx.append_audit(&entry, now).await?;
+        emit(&mut tx, "user.created", format!("user:{}", user.id), actor, json!({ "role": role.as_str() }), now).await?;
+        tx.commit().await?;
+        Ok(user)
+    }
+
+    /// Changes a user. Admins may change everything; people may change their own name, time
+    /// zone, locale and password. Deactivating a user or changing their role ends their
+    /// sessions at once.
+    #[tracing::instrument(skip(self, input))]
+    pub async fn update_user(&self, actor: &Actor, user_id: i64, input: UpdateUser) -> Result<User> {
+        let admin = actor.can(Permission::ManageIdentities);
+        if !admin {
+            if actor.user_id != Some(user_id) {
+                return Err(AppError::NotFound);
+            }
+            let privileged = input.role.is_some()
+                || input.organization_id.is_some()
+                || input.active.is_some()
+                || input.sees_all_groups.is_some();
+            if privileged {
+                return Err(AppError::Forbidden);
+            }
+        }
+        let mut checks = Checks::new();
+        let name = input.name.as_deref().map(PersonName::parse).and_then(|r| checks.take(r));
+        let role = input.role.as_deref().map(Role::parse).and_then(|r| checks.take(r));
+        let tz = input.time_zone.as_deref().map(TimeZoneName::parse).and_then(|r| checks.take(r));
+        let locale = input.locale.as_deref().map(Locale::parse).and_then(|r| checks.take(r));
+        let password = input.password.as_deref().map(Password::parse).and_then(|r| checks.take(r));
+        if let Some(Some(org)) = input.organization_id {
+            if self.db.organization(org).await.is_err() {
+                checks.push(FieldError::new("organization_id", "unknown", "no such organization"));
+            }
+        }
+        if actor.user_id == Some(user_id) && (input.active == Some(false) || role.is_some_and(|r| r != Role::Admin)) {
+            checks.push(FieldError::new("role", "self_lockout", "admins cannot demote or deactivate themselves"));
+        }
+        checks.finish()?;
+        let hash = match password {
+            Some(p) => Some(hash_password(p.expose().to_string()).await?),
+            None => None,
+        };
+
+        let now = Ts::now();
+        let mut tx = self.db.begin().await?;
+        let before = tx.user_for_update(user_id).await?;
+        let mut after = before.clone();
+        if let Some(n) = name {
+            after.name = n.as_str().to_string();
+        }
+        if let Some(r) = role {
+            after.role = r;
+        }
+        if let Some(t) = tz {
+            after.time_zone = t.as_str().to_string();
+        }
+        if let Some(l) = locale {
+            after.locale = l.as_str().to_string();
+        }
+        if let Some(o) = input.organization_id {
+            after.organization_id = o;
+        }
+        if let Some(a) = input.active {
+            after.active = a;
+        }
+        if let Some(s) = input.sees_all_groups {
+            after.sees_all_groups = s;
+        }
+        after.updated_at = now;
+        tx.update_user(&after).await?;
+
+        let audit = |action: &'static str, detail: serde_json::Value| NewAuditEntry {
+            action,
+            actor_user_id: actor.user_id,
+            subject_user_id: Some(user_id),
+            email: None,
+            ip: None,
+            detail,
+        };
+        if before.role != after.role {
+            let e = audit("user.role_changed", json!({ "from": before.role, "to": after.role }));
+            tx.append_audit(&e, now).await?;
+        }
+        if before.active != after.active {
+            let e = audit(if after.active { "user.activated" } else { "user.deactivated" }, json!({}));
+            tx.append_audit(&e, now).await?;
+        }
+        if before.sees_all_groups != after.sees_all_groups {
+            let e = audit("user.group_scope_changed", json!({ "sees_all_groups": after.sees_all_groups }));
+            tx.append_audit(&e, now).await?;
+        }
+        if let Some(h) = &hash {
+            tx.set_password_hash(user_id, h, now).await?;
+            tx.append_audit(&audit("user.password_changed", json!({})), now).await?;
+        }
+        // Losing access must take effect at once, sessions included. API tokens are kept
+        // (revocable separately) but stop working while the user is inactive.
+        if before.role != after.role || (before.active && !after.active) || hash.is_some() {
+            tx.delete_sessions_of(user_id).await?;
+        }
+        emit(&mut tx, "user.updated", format!("user:{user_id}"), actor, json!({}), now).await?;
+        tx.commit().await?;
+        Ok(after)
+    }
+
+    /// A user's profile: admins see anyone, agents see anyone (they work with requesters),
+    /// requesters see themselves.
+    pub async fn user(&self, actor: &Actor, user_id: i64) -> Result<User> {
+        if actor.role == Role::Requester && actor.user_id != Some(user_id) {
+            return Err(AppError::NotFound);
+        }
+        Ok(self.db.user(user_id).await?)
+    }
+
+    pub async fn users(&self, actor: &Actor, after: i64, limit: i64) -> Result<Vec<User>> {
+        if actor.role == Role::Requester {
+            return Err(AppError::Forbidden);
+        }
+        Ok(self.db.users(after, limit).await?)
+    }
+
+    /// Looks a user up by email for the operator's console (the CLI).
+    pub async fn user_by_email(&self, email: &str) -> Result<User> {
+        let email = Email::parse(email)?;
+        self.db.user_by_email(email.as_str()).await?.ok_or(AppError::NotFound)
+    }
+}

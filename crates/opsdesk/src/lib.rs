@@ -1,0 +1,7 @@
+//! The `opsdesk` binary's library: configuration, the command line, and starting the server
+//! and worker. Tests start the real server in-process through `server::start`.
+#![forbid(unsafe_code)]
+
+pub mod cli;
+pub mod logging;
+pub mod server;

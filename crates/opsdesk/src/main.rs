@@ -1,0 +1,24 @@
+//! The `opsdesk` binary: parses the command line and hands over to the library.
+#![forbid(unsafe_code)]
+
+use clap::Parser;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = opsdesk::cli::Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("opsdesk: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(opsdesk::cli::run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            // One line, the whole chain of causes: what failed and why.
+            eprintln!("opsdesk: {}", format!("{e:#}").replace('\n', " "));
+            ExitCode::FAILURE
+        }
+    }
+}

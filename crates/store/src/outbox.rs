@@ -1,0 +1,82 @@
+//! The transactional outbox: every command writes one event row in the same transaction as its
+//! change; the worker dispatches pending events to their subscribers as jobs.
+
+use crate::{Result, Ts, Tx};
+use serde::Serialize;
+
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct Event {
+    pub id: i64,
+    pub kind: String,
+    pub subject: String,
+    pub actor_user_id: Option<i64>,
+    pub payload: String,
+    pub created_at: Ts,
+}
+
+/// A domain event to record: `kind` like `user.created`, `subject` like `user:42`.
+#[derive(Debug, Clone)]
+pub struct NewEvent<'a> {
+    pub kind: &'a str,
+    pub subject: String,
+    pub actor_user_id: Option<i64>,
+    pub payload: serde_json::Value,
+}
+
+impl Tx {
+    pub async fn emit_event(&mut self, e: &NewEvent<'_>, now: Ts) -> Result<i64> {
+        let row: (i64,) = on_tx!(self, |c| sqlx::query_as(
+            "INSERT INTO events (kind, subject, actor_user_id, payload, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id"
+        )
+        .bind(e.kind)
+        .bind(&e.subject)
+        .bind(e.actor_user_id)
+        .bind(e.payload.to_string())
+        .bind(now)
+        .fetch_one(c)
+        .await?);
+        Ok(row.0)
+    }
+
+    /// The oldest undispatched events, locked for this transaction on PostgreSQL so that two
+    /// dispatchers never take the same event.
+    pub async fn pending_events(&mut self, limit: i64) -> Result<Vec<Event>> {
+        let sql = format!(
+            "SELECT id, kind, subject, actor_user_id, payload, created_at FROM events WHERE dispatched_at IS NULL \
+             ORDER BY id LIMIT $1{}",
+            self.skip_locked()
+        );
+        Ok(on_tx!(self, |c| sqlx::query_as(&sql).bind(limit).fetch_all(c).await?))
+    }
+
+    pub async fn mark_event_dispatched(&mut self, id: i64, now: Ts) -> Result<()> {
+        on_tx!(self, |c| sqlx::query("UPDATE events SET dispatched_at = $2 WHERE id = $1")
+            .bind(id)
+            .bind(now)
+            .execute(c)
+            .await?
+            .rows_affected());
+        Ok(())
+    }
+
+    /// Deletes dispatched events older than `before`.
+    pub async fn purge_dispatched_events(&mut self, before: Ts) -> Result<u64> {
+        Ok(on_tx!(self, |c| sqlx::query("DELETE FROM events WHERE dispatched_at IS NOT NULL AND dispatched_at < $1")
+            .bind(before)
+            .execute(c)
+            .await?
+            .rows_affected()))
+    }
+}
+
+impl crate::Db {
+    /// Events of a subject, oldest first (for tests and audits of what a command emitted).
+    pub async fn events_of(&self, subject: &str) -> Result<Vec<Event>> {
+        Ok(on_read!(self, |p| sqlx::query_as(
+            "SELECT id, kind, subject, actor_user_id, payload, created_at FROM events WHERE subject = $1 ORDER BY id"
+        )
+        .bind(subject)
+        .fetch_all(p)
+        .await?))
+    }
+}

@@ -1,0 +1,184 @@
+//! Server-rendered pages. For now: sign in, a landing page, sign out. Every form post carries a
+//! CSRF token; the sign-in form, which comes before any session, uses a double-submit cookie.
+
+use crate::extract::{check_same_origin, ClientIp, SESSION_COOKIE};
+use crate::routes;
+use crate::WebState;
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{FromRequest, Request, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use axum_extra::extract::cookie::{Cookie, SameSite};
+use axum_extra::extract::CookieJar;
+use opsdesk_app::secrets::{random_token, same_secret};
+use opsdesk_app::{App, AppError};
+use serde::Deserialize;
+
+const LOGIN_CSRF_COOKIE: &str = "opsdesk_login_csrf";
+
+pub fn router() -> Router<WebState> {
+    Router::new()
+        .route("/", get(home))
+        .route("/login", get(login_form).post(login))
+        .route("/logout", post(logout))
+        .route("/assets/app.css", get(css))
+}
+
+async fn css() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
+        include_str!("../assets/app.css"),
+    )
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "login.html")]
+struct LoginPage {
+    csrf: String,
+    next: String,
+    email: String,
+    message: Option<String>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "home.html")]
+struct HomePage {
+    name: String,
+    email: String,
+    role: String,
+    csrf: String,
+}
+
+/// Only same-origin relative paths are followed after sign-in; anything else (`//evil`,
+/// `/\evil`, `https:evil`) goes home.
+pub fn safe_next(next: &str) -> &str {
+    let ok = next.starts_with('/')
+        && !next.starts_with("//")
+        && !next.starts_with("/\\")
+        && !next.chars().any(|c| c.is_control() || c == '\\');
+    if ok {
+        next
+    } else {
+        "/"
+    }
+}
+
+fn login_page(jar: CookieJar, secure: bool, next: &str, email: &str, message: Option<String>) -> (CookieJar, LoginPage) {
+    let csrf = random_token("");
+    let cookie = Cookie::build((LOGIN_CSRF_COOKIE, csrf.clone()))
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .secure(secure)
+        .path("/login")
+        .build();
+    let page = LoginPage { csrf, next: safe_next(next).to_string(), email: email.to_string(), message };
+    (jar.add(cookie), page)
+}
+
+#[derive(Deserialize)]
+struct NextQuery {
+    next: Option<String>,
+}
+
+async fn login_form(
+    State(s): State<WebState>,
+    jar: CookieJar,
+    q: axum::extract::Query<NextQuery>,
+) -> impl IntoResponse {
+    let next = q.0.next.unwrap_or_else(|| "/".into());
+    login_page(jar, s.config.cookie_secure, &next, "", None)
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    email: String,
+    password: String,
+    csrf: String,
+    #[serde(default)]
+    next: String,
+}
+
+async fn login(State(s): State<WebState>, ip: ClientIp, jar: CookieJar, req: Request) -> Response {
+    let (parts, body) = req.into_parts();
+    if let Err(p) = check_same_origin(&parts) {
+        return p.into_response();
+    }
+    let Ok(Form(form)) = Form::<LoginForm>::from_request(Request::from_parts(parts, body), &s).await else {
+        return (StatusCode::BAD_REQUEST, "the sign-in form was incomplete").into_response();
+    };
+    let expected = jar.get(LOGIN_CSRF_COOKIE).map(|c| c.value().to_string()).unwrap_or_default();
+    let secure = s.config.cookie_secure;
+    if expected.is_empty() || !same_secret(&expected, &form.csrf) {
+        let msg = Some("Your sign-in form expired. Please try again.".to_string());
+        let (jar, page) = login_page(jar, secure, &form.next, &form.email, msg);
+        return (StatusCode::FORBIDDEN, jar, page).into_response();
+    }
+    match s.app.login(&form.email, &form.password, &ip.origin()).await {
+        Ok(session) => {
+            let jar = jar.add(routes::auth_cookie(&session, secure));
+            (jar, Redirect::to(safe_next(&form.next))).into_response()
+        }
+        Err(e) => {
+            let (status, msg, retry) = match e {
+                AppError::BadCredentials => (StatusCode::UNAUTHORIZED, "The email or the password is wrong.".to_string(), None),
+                AppError::Throttled { retry_after_secs } => (
+                    StatusCode::TOO_MANY_REQUESTS,
+                    format!("Too many failed sign-ins. Try again in {} minutes.", retry_after_secs.div_ceil(60)),
+                    Some(retry_after_secs),
+                ),
+                other => {
+                    tracing::error!(error = %other, "sign-in failed");
+                    (StatusCode::SERVICE_UNAVAILABLE, "Signing in is not possible right now. Try again shortly.".to_string(), None)
+                }
+            };
+            let (jar, page) = login_page(jar, secure, &form.next, &form.email, Some(msg));
+            let mut res = (status, jar, page).into_response();
+            if let Some(secs) = retry {
+                res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
+            }
+            res
+        }
+    }
+}
+
+async fn home(State(s): State<WebState>, jar: CookieJar) -> Response {
+    let Some(cookie) = jar.get(SESSION_COOKIE) else { return Redirect::to("/login").into_response() };
+    match s.app.authenticate_session(cookie.value()).await {
+        Ok(auth) => HomePage {
+            name: auth.user.name.clone(),
+            email: auth.user.email.clone(),
+            role: auth.user.role.to_string(),
+            csrf: auth.csrf_token.clone().unwrap_or_default(),
+        }
+        .into_response(),
+        Err(_) => Redirect::to("/login").into_response(),
+    }
+}
+
+#[derive(Deserialize)]
+struct CsrfOnly {
+    csrf: String,
+}
+
+async fn logout(State(s): State<WebState>, ip: ClientIp, jar: CookieJar, req: Request) -> Response {
+    let (parts, body) = req.into_parts();
+    if let Err(p) = check_same_origin(&parts) {
+        return p.into_response();
+    }
+    let Some(cookie) = jar.get(SESSION_COOKIE).map(|c| c.value().to_string()) else {
+        return Redirect::to("/login").into_response();
+    };
+    let Ok(auth) = s.app.authenticate_session(&cookie).await else { return Redirect::to("/login").into_response() };
+    let form = Form::<CsrfOnly>::from_request(Request::from_parts(parts, body), &s).await;
+    let submitted = form.as_ref().ok().map(|f| f.csrf.as_str());
+    if !App::csrf_ok(&auth, submitted) {
+        return crate::extract::csrf_problem().into_response();
+    }
+    if let Err(e) = s.app.logout(&cookie, &ip.origin()).await {
+        return crate::problem::Problem::from(e).into_response();
+    }
+    (jar.remove(routes::auth_removal_cookie()), Redirect::to("/login")).into_response()
+}

@@ -1,0 +1,116 @@
+//! Every error a client sees: `application/problem+json` (RFC 9457) with a stable `code`, the
+//! HTTP `status`, a human `detail`, and field errors where input was wrong. Internal failures are
+//! logged and answered without internals.
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use opsdesk_app::AppError;
+use opsdesk_domain::FieldError;
+use opsdesk_store::StoreError;
+use serde::Serialize;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Problem {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    pub code: &'static str,
+    pub detail: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+    #[serde(skip)]
+    pub retry_after: Option<u64>,
+}
+
+impl Problem {
+    pub fn new(status: StatusCode, code: &'static str, detail: impl Into<String>) -> Self {
+        Problem {
+            kind: format!("urn:opsdesk:problem:{code}"),
+            title: status.canonical_reason().unwrap_or("Error").to_string(),
+            status: status.as_u16(),
+            code,
+            detail: detail.into(),
+            errors: Vec::new(),
+            retry_after: None,
+        }
+    }
+
+    pub fn not_found() -> Self {
+        Problem::new(StatusCode::NOT_FOUND, "not_found", "no such resource, or it is not visible to you")
+    }
+
+    pub fn with_errors(mut self, errors: Vec<FieldError>) -> Self {
+        self.errors = errors;
+        self
+    }
+
+    pub fn internal() -> Self {
+        Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "something went wrong on our side; it has been logged")
+    }
+}
+
+impl IntoResponse for Problem {
+    fn into_response(self) -> Response {
+        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let body = serde_json::to_vec(&self).unwrap_or_default();
+        let mut res = (status, body).into_response();
+        let h = res.headers_mut();
+        h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+        if let Some(secs) = self.retry_after {
+            h.insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        if status == StatusCode::UNAUTHORIZED {
+            h.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"opsdesk\""));
+        }
+        res
+    }
+}
+
+impl From<AppError> for Problem {
+    fn from(e: AppError) -> Self {
+        match e {
+            AppError::Invalid(inv) => {
+                let detail = match inv.0.as_slice() {
+                    [one] => format!("{}: {}", one.field, one.message),
+                    many => format!("{} fields are invalid", many.len()),
+                };
+                Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", detail).with_errors(inv.0)
+            }
+            AppError::NotFound => Problem::not_found(),
+            AppError::Forbidden => Problem::new(StatusCode::FORBIDDEN, "forbidden", "your role does not allow this"),
+            AppError::Unauthenticated => Problem::new(
+                StatusCode::UNAUTHORIZED,
+                "unauthenticated",
+                "sign in, or send an API token as Authorization: Bearer <token>",
+            ),
+            AppError::BadCredentials => {
+                Problem::new(StatusCode::UNAUTHORIZED, "bad_credentials", "the email or the password is wrong")
+            }
+            AppError::Throttled { retry_after_secs } => {
+                let mut p = Problem::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "too_many_attempts",
+                    format!("too many failed sign-ins; try again in {retry_after_secs} seconds"),
+                );
+                p.retry_after = Some(retry_after_secs);
+                p
+            }
+            AppError::Conflict { code, message } => Problem::new(StatusCode::CONFLICT, code, message),
+            AppError::Store(StoreError::Unavailable(msg)) => {
+                tracing::error!(error = %msg, "database unavailable");
+                Problem::new(StatusCode::SERVICE_UNAVAILABLE, "database_unavailable", "the database is not reachable; try again shortly")
+            }
+            AppError::Store(StoreError::Conflict { constraint }) => {
+                Problem::new(StatusCode::CONFLICT, "conflict", format!("this conflicts with existing data ({constraint})"))
+            }
+            other => {
+                tracing::error!(error = %other, "request failed");
+                Problem::internal()
+            }
+        }
+    }
+}
+
+/// Lets handlers use `?` on application results.
+pub type ApiResult<T> = Result<T, Problem>;

@@ -1,0 +1,30 @@
+//! The JSON API under `/api/v1`: each resource owns its router, merged here.
+
+use crate::problem::Problem;
+use crate::WebState;
+use axum::Router;
+
+mod audit;
+mod auth;
+pub mod health;
+mod jobs;
+mod me;
+mod organizations;
+mod groups;
+mod tokens;
+mod users;
+
+pub use auth::{removal_cookie as auth_removal_cookie, session_cookie as auth_cookie};
+
+pub fn router() -> Router<WebState> {
+    Router::new()
+        .merge(auth::router())
+        .merge(me::router())
+        .merge(users::router())
+        .merge(organizations::router())
+        .merge(groups::router())
+        .merge(tokens::router())
+        .merge(audit::router())
+        .merge(jobs::router())
+        .fallback(|| async { Problem::new(axum::http::StatusCode::NOT_FOUND, "no_route", "no such endpoint") })
+}

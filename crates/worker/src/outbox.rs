@@ -1,0 +1,39 @@
+//! Dispatching outbox events: each pending event becomes one job per matching subscriber, and
+//! is marked dispatched, in one transaction. A crash before commit leaves the event pending; a
+//! unique key per (event, subscriber) keeps a repeated dispatch from doubling a job.
+
+use opsdesk_store::jobs::NewJob;
+use opsdesk_store::{Db, Ts};
+
+/// Who wants to hear of which events: kinds matching `event_prefix` (`ticket.` or an exact
+/// kind) become jobs of `job_kind` with the event in their payload.
+#[derive(Debug, Clone)]
+pub struct Subscriber {
+    pub name: String,
+    pub event_prefix: String,
+    pub job_kind: String,
+}
+
+/// Dispatches up to `batch` events; returns how many.
+pub(crate) async fn dispatch(db: &Db, subscribers: &[Subscriber], batch: i64) -> opsdesk_store::Result<usize> {
+    let now = Ts::now();
+    let mut tx = db.begin().await?;
+    let events = tx.pending_events(batch).await?;
+    for e in &events {
+        for s in subscribers.iter().filter(|s| e.kind.starts_with(&s.event_prefix)) {
+            let key = format!("event:{}:{}", e.id, s.name);
+            let payload = serde_json::json!({
+                "event_id": e.id,
+                "kind": e.kind,
+                "subject": e.subject,
+                "actor_user_id": e.actor_user_id,
+                "payload": serde_json::from_str::<serde_json::Value>(&e.payload).unwrap_or_default(),
+            });
+            let job = NewJob { kind: &s.job_kind, payload, run_at: now, max_attempts: 10, unique_key: Some(&key) };
+            tx.enqueue_job(&job, now).await?;
+        }
+        tx.mark_event_dispatched(e.id, now).await?;
+    }
+    tx.commit().await?;
+    Ok(events.len())
+}

@@ -1,0 +1,98 @@
+//! The command-line contract: flags, output, exit codes and one-line errors.
+
+use crate::both_backends;
+use crate::helpers::*;
+use std::process::Stdio;
+use std::time::Duration;
+
+both_backends! {
+    async fn user_create_and_token_then_me(db: TestDb) {
+        let out = opsdesk(&db).args(["user", "create", "--email", "Kim@Example.test", "--name", "Kim Lee", "--role", "agent", "--password", "a long enough password"]).output().expect("run");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let created: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        assert_eq!(created["email"], "kim@example.test");
+
+        let out = opsdesk(&db).args(["user", "token", "--email", "kim@example.test"]).output().expect("run");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let stdout = String::from_utf8(out.stdout).expect("utf8");
+        assert_eq!(stdout.lines().count(), 1, "the token alone: {stdout:?}");
+        let token = stdout.trim();
+        assert!(token.starts_with("odk_"));
+
+        let server = db.start_with(opsdesk::server::Role::Web, false).await;
+        let mut client = server.anonymous();
+        client.token = Some(token.to_string());
+        let me = client.get("/api/v1/me").await;
+        assert_eq!(me.status, 200, "{:?}", me.body);
+        assert_eq!(me.body["user"]["id"], created["id"]);
+        server.stop().await;
+    }
+
+    async fn cli_errors_are_one_line_and_nonzero(db: TestDb) {
+        let dup = || opsdesk(&db).args(["user", "create", "--email", "a@example.test", "--name", "A", "--role", "admin"]).output().expect("run");
+        assert!(dup().status.success());
+        let again = dup();
+        assert!(!again.status.success());
+        let err = String::from_utf8_lossy(&again.stderr);
+        assert_eq!(err.trim().lines().count(), 1, "{err}");
+        assert!(err.contains("already taken"), "{err}");
+        let missing = opsdesk(&db).args(["user", "token", "--email", "ghost@example.test"]).output().expect("run");
+        assert!(!missing.status.success());
+        assert!(String::from_utf8_lossy(&missing.stderr).contains("no user has the email"));
+        let bad = opsdesk(&db).args(["user", "create", "--email", "nope", "--name", "N", "--role", "agent", "--password", "short"]).output().expect("run");
+        let err = String::from_utf8_lossy(&bad.stderr);
+        assert!(!bad.status.success() && err.contains("--email") && err.contains("--password"), "{err}");
+    }
+
+    async fn demo_is_idempotent(db: TestDb) {
+        for expected in ["demo data created", "demo data was already there"] {
+            let out = opsdesk(&db).arg("demo").output().expect("run");
+            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+            assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), expected);
+        }
+        let handle = db.connect().await;
+        assert_eq!(handle.users(0, 1000).await.expect("users").len(), 9);
+    }
+}
+
+fn serve_fails(args: &[&str], env_url: &str) -> String {
+    let mut cmd = std::process::Command::new(opsdesk_bin());
+    cmd.env("OPSDESK_DATABASE_URL", env_url).env("RUST_LOG", "off").arg("serve").args(args).stdout(Stdio::null());
+    let mut child = cmd.stderr(Stdio::piped()).spawn().expect("spawn");
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            assert!(!status.success(), "exit status must be non-zero");
+            let mut err = String::new();
+            use std::io::Read;
+            child.stderr.take().expect("stderr").read_to_string(&mut err).expect("read");
+            assert_eq!(err.trim().lines().count(), 1, "one line: {err}");
+            return err;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("opsdesk serve {args:?} did not exit");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn bad_configuration_ends_the_process_with_a_reason() {
+    let dir = tempfile::tempdir().expect("dir");
+    let url = format!("sqlite://{}", dir.path().join("x.db").display());
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = taken.local_addr().expect("addr").to_string();
+    let err = serve_fails(&["--listen", &addr], &url);
+    assert!(err.contains("cannot listen on") && err.contains(&addr), "{err}");
+
+    let err = serve_fails(&["--listen", "127.0.0.1:0"], "mysql://localhost/x");
+    assert!(err.contains("unsupported database URL"), "{err}");
+
+    let port = free_port();
+    let err = serve_fails(&["--listen", "127.0.0.1:0"], &format!("postgres://opsdesk:secret@127.0.0.1:{port}/x"));
+    assert!(err.contains("cannot open the database") && !err.contains("secret"), "{err}");
+
+    let err = serve_fails(&["--listen", "not-an-address"], &url);
+    assert!(err.contains("cannot listen on"), "{err}");
+}

@@ -1,0 +1,13 @@
+//! Integration tests of the whole server through its public interfaces: HTTP, the CLI, and the
+//! processes an operator runs. Every test that touches a database runs on SQLite and on
+//! PostgreSQL by the same code (see `both_backends!`).
+
+mod helpers;
+
+mod access;
+mod cli;
+mod errors;
+mod identities;
+mod login;
+mod processes;
+mod queue;

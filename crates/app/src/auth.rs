@@ -37,11 +37,19 @@ fn address_key(ip: &str) -> String {
 }
 
 fn to_count(s: ThrottleState) -> FailureCount {
-    FailureCount { failures: s.failures, window_started_at: s.window_started_at.0, locked_until: s.locked_until.map(|t| t.0) }
+    FailureCount {
+        failures: s.failures,
+        window_started_at: s.window_started_at.0,
+        locked_until: s.locked_until.map(|t| t.0),
+    }
 }
 
 fn to_state(c: FailureCount) -> ThrottleState {
-    ThrottleState { failures: c.failures, window_started_at: Ts(c.window_started_at), locked_until: c.locked_until.map(Ts) }
+    ThrottleState {
+        failures: c.failures,
+        window_started_at: Ts(c.window_started_at),
+        locked_until: c.locked_until.map(Ts),
+    }
 }
 
 impl App {

@@ -27,17 +27,37 @@ const GROUPS: [(&str, &str); 4] = [
     ("Applications", "Business applications and their integrations"),
     ("Workplace", "Laptops, phones, printers, onboarding kits"),
 ];
-/// (email, name, role, organisation index, group indexes, time zone)
-const PEOPLE: [(&str, &str, &str, Option<usize>, &[usize], &str); 9] = [
-    ("admin@opsdesk.test", "Ada Admin", "admin", None, &[0], "Europe/Berlin"),
-    ("agent@opsdesk.test", "Sam Agent", "agent", None, &[0, 1], "Europe/London"),
-    ("noor.network@opsdesk.test", "Noor Haddad", "agent", None, &[1], "Asia/Dubai"),
-    ("li.apps@opsdesk.test", "Li Wei", "agent", None, &[2], "Asia/Singapore"),
-    ("maria.workplace@opsdesk.test", "María García", "agent", None, &[3, 0], "Europe/Madrid"),
-    ("requester@acme.test", "Rita Requester", "requester", Some(0), &[], "America/New_York"),
-    ("tom@acme.test", "Tom Becker", "requester", Some(0), &[], "America/Chicago"),
-    ("joanna@globex.test", "Joanna Kowalska", "requester", Some(1), &[], "Europe/Warsaw"),
-    ("peter@initech.test", "Peter Gibbons", "requester", Some(2), &[], "America/Los_Angeles"),
+/// A demo person: organisation and groups are indexes into the lists above.
+struct Person {
+    email: &'static str,
+    name: &'static str,
+    role: &'static str,
+    org: Option<usize>,
+    groups: &'static [usize],
+    tz: &'static str,
+}
+
+const fn p(
+    email: &'static str,
+    name: &'static str,
+    role: &'static str,
+    org: Option<usize>,
+    groups: &'static [usize],
+    tz: &'static str,
+) -> Person {
+    Person { email, name, role, org, groups, tz }
+}
+
+const PEOPLE: [Person; 9] = [
+    p("admin@opsdesk.test", "Ada Admin", "admin", None, &[0], "Europe/Berlin"),
+    p("agent@opsdesk.test", "Sam Agent", "agent", None, &[0, 1], "Europe/London"),
+    p("noor.network@opsdesk.test", "Noor Haddad", "agent", None, &[1], "Asia/Dubai"),
+    p("li.apps@opsdesk.test", "Li Wei", "agent", None, &[2], "Asia/Singapore"),
+    p("maria.workplace@opsdesk.test", "María García", "agent", None, &[3, 0], "Europe/Madrid"),
+    p("requester@acme.test", "Rita Requester", "requester", Some(0), &[], "America/New_York"),
+    p("tom@acme.test", "Tom Becker", "requester", Some(0), &[], "America/Chicago"),
+    p("joanna@globex.test", "Joanna Kowalska", "requester", Some(1), &[], "Europe/Warsaw"),
+    p("peter@initech.test", "Peter Gibbons", "requester", Some(2), &[], "America/Los_Angeles"),
 ];
 
 impl App {
@@ -67,7 +87,7 @@ impl App {
             group_ids.push(g.id);
         }
         // Everyone without a printed login gets the password of their role's demo login.
-        for (email, name, role, org, groups, tz) in PEOPLE {
+        for Person { email, name, role, org, groups, tz } in PEOPLE {
             if self.db.user_by_email(email).await?.is_some() {
                 continue;
             }

@@ -103,7 +103,8 @@ impl App {
             ..Default::default()
         };
         tx.append_audit(&entry, now).await?;
-        emit(&mut tx, "user.created", format!("user:{}", user.id), actor, json!({ "role": role.as_str() }), now).await?;
+        emit(&mut tx, "user.created", format!("user:{}", user.id), actor, json!({ "role": role.as_str() }), now)
+            .await?;
         tx.commit().await?;
         Ok(user)
     }

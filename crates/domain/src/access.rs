@@ -43,9 +43,10 @@ impl Actor {
 
     pub fn can(&self, p: Permission) -> bool {
         match p {
-            Permission::ManageIdentities | Permission::ReadAuditLog | Permission::OperateJobs | Permission::ManageAnyToken => {
-                self.role == Role::Admin
-            }
+            Permission::ManageIdentities
+            | Permission::ReadAuditLog
+            | Permission::OperateJobs
+            | Permission::ManageAnyToken => self.role == Role::Admin,
         }
     }
 

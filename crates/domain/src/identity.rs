@@ -130,7 +130,11 @@ impl TimeZoneName {
         let s = raw.trim();
         match jiff::tz::TimeZone::get(s) {
             Ok(_) if !s.is_empty() => Ok(TimeZoneName(s.to_string())),
-            _ => Err(FieldError::new("time_zone", "invalid_time_zone", "time_zone is an IANA time zone name such as Europe/Berlin")),
+            _ => Err(FieldError::new(
+                "time_zone",
+                "invalid_time_zone",
+                "time_zone is an IANA time zone name such as Europe/Berlin",
+            )),
         }
     }
 
@@ -152,7 +156,8 @@ impl Locale {
     pub fn parse(raw: &str) -> Result<Self, FieldError> {
         let s = raw.trim();
         let mut parts = s.split('-');
-        let lang_ok = parts.next().is_some_and(|l| (2..=3).contains(&l.len()) && l.chars().all(|c| c.is_ascii_alphabetic()));
+        let lang_ok =
+            parts.next().is_some_and(|l| (2..=3).contains(&l.len()) && l.chars().all(|c| c.is_ascii_alphabetic()));
         let rest_ok = parts.all(|p| (2..=8).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphanumeric()));
         if lang_ok && rest_ok && s.len() <= 35 {
             Ok(Locale(s.to_string()))

@@ -188,7 +188,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Jobs(JobsCommand::List { state, limit }) => {
             let app = server::open(&database).await?;
-            let jobs = app.jobs(&Actor::system(), state.as_deref(), None, limit.clamp(1, 10_000)).await.map_err(describe)?;
+            let jobs =
+                app.jobs(&Actor::system(), state.as_deref(), None, limit.clamp(1, 10_000)).await.map_err(describe)?;
             for j in jobs {
                 println!("{}", serde_json::to_string(&j)?);
             }
@@ -210,14 +211,21 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 fn describe(e: opsdesk_app::AppError) -> anyhow::Error {
     match e {
         opsdesk_app::AppError::Invalid(inv) => {
-            let parts: Vec<String> = inv.0.iter().map(|f| format!("--{}: {}", f.field.replace('_', "-"), f.message)).collect();
+            let parts: Vec<String> =
+                inv.0.iter().map(|f| format!("--{}: {}", f.field.replace('_', "-"), f.message)).collect();
             anyhow::anyhow!("{}", parts.join("; "))
         }
         other => anyhow::anyhow!("{other}"),
     }
 }
 
-async fn probe(database: &DbOptions, jobs: i64, sleep_ms: u64, no_wait: bool, timeout: Duration) -> anyhow::Result<ExitCode> {
+async fn probe(
+    database: &DbOptions,
+    jobs: i64,
+    sleep_ms: u64,
+    no_wait: bool,
+    timeout: Duration,
+) -> anyhow::Result<ExitCode> {
     if jobs < 1 {
         bail!("--jobs must be at least 1");
     }

@@ -69,10 +69,8 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<Running> {
         Role::Worker => None,
     };
     let app = open(&config.database).await?;
-    if config.demo {
-        if app.seed_demo().await.context("cannot seed the demo data")? {
-            tracing::info!("demo data created");
-        }
+    if config.demo && app.seed_demo().await.context("cannot seed the demo data")? {
+        tracing::info!("demo data created");
     }
     let (stop, stopped) = watch::channel(false);
     let mut tasks = Vec::new();

@@ -45,7 +45,8 @@ pub struct AuditFilter {
 
 impl Tx {
     pub async fn append_audit(&mut self, e: &NewAuditEntry<'_>, now: Ts) -> Result<()> {
-        on_tx!(self, |c| sqlx::query(
+        on_tx!(self, |c| {
+            sqlx::query(
             "INSERT INTO audit_log (at, action, actor_user_id, subject_user_id, email, ip, detail) VALUES ($1, $2, $3, $4, $5, $6, $7)"
         )
         .bind(now)
@@ -57,7 +58,8 @@ impl Tx {
         .bind(e.detail.to_string())
         .execute(c)
         .await?
-        .rows_affected());
+        .rows_affected()
+        });
         Ok(())
     }
 }

@@ -52,7 +52,12 @@ pub struct DbOptions {
 
 impl DbOptions {
     pub fn new(url: impl Into<String>) -> Self {
-        DbOptions { url: url.into(), max_connections: 8, sqlite_synchronous_full: true, connect_timeout: Duration::from_secs(10) }
+        DbOptions {
+            url: url.into(),
+            max_connections: 8,
+            sqlite_synchronous_full: true,
+            connect_timeout: Duration::from_secs(10),
+        }
     }
 }
 
@@ -60,7 +65,10 @@ impl DbOptions {
 pub(crate) enum Pools {
     /// SQLite allows one writer at a time; a single-connection writer pool makes writers queue
     /// in the process instead of failing with SQLITE_BUSY, while readers run in parallel.
-    Sqlite { writer: SqlitePool, reader: SqlitePool },
+    Sqlite {
+        writer: SqlitePool,
+        reader: SqlitePool,
+    },
     Pg(PgPool),
 }
 

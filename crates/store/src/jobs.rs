@@ -63,7 +63,8 @@ const JOB_COLS: &str = "id, kind, payload, state, attempts, max_attempts, run_at
 impl Tx {
     /// Enqueues a job; returns `None` when a job with the same unique key already exists.
     pub async fn enqueue_job(&mut self, j: &NewJob<'_>, now: Ts) -> Result<Option<i64>> {
-        let row: Option<(i64,)> = on_tx!(self, |c| sqlx::query_as(
+        let row: Option<(i64,)> = on_tx!(self, |c| {
+            sqlx::query_as(
             "INSERT INTO jobs (kind, payload, state, attempts, max_attempts, run_at, unique_key, created_at, updated_at) \
              VALUES ($1, $2, 'queued', 0, $3, $4, $5, $6, $6) ON CONFLICT (unique_key) DO NOTHING RETURNING id"
         )
@@ -74,7 +75,8 @@ impl Tx {
         .bind(j.unique_key)
         .bind(now)
         .fetch_optional(c)
-        .await?);
+        .await?
+        });
         Ok(row.map(|r| r.0))
     }
 }
@@ -96,8 +98,13 @@ impl Db {
             self.skip_locked()
         );
         let mut tx = self.begin().await?;
-        let jobs =
-            on_tx!(&mut tx, |c| sqlx::query_as(&sql).bind(lease_until).bind(leased_by).bind(now).bind(limit).fetch_all(c).await?);
+        let jobs = on_tx!(&mut tx, |c| sqlx::query_as(&sql)
+            .bind(lease_until)
+            .bind(leased_by)
+            .bind(now)
+            .bind(limit)
+            .fetch_all(c)
+            .await?);
         tx.commit().await?;
         Ok(jobs)
     }

@@ -25,7 +25,8 @@ pub struct NewEvent<'a> {
 
 impl Tx {
     pub async fn emit_event(&mut self, e: &NewEvent<'_>, now: Ts) -> Result<i64> {
-        let row: (i64,) = on_tx!(self, |c| sqlx::query_as(
+        let row: (i64,) = on_tx!(self, |c| {
+            sqlx::query_as(
             "INSERT INTO events (kind, subject, actor_user_id, payload, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id"
         )
         .bind(e.kind)
@@ -34,7 +35,8 @@ impl Tx {
         .bind(e.payload.to_string())
         .bind(now)
         .fetch_one(c)
-        .await?);
+        .await?
+        });
         Ok(row.0)
     }
 
@@ -70,6 +72,15 @@ impl Tx {
 }
 
 impl crate::Db {
+    /// Whether any event waits for dispatch.
+    pub async fn has_pending_events(&self) -> Result<bool> {
+        let row: Option<(i64,)> =
+            on_read!(self, |p| sqlx::query_as("SELECT id FROM events WHERE dispatched_at IS NULL LIMIT 1")
+                .fetch_optional(p)
+                .await?);
+        Ok(row.is_some())
+    }
+
     /// Events of a subject, oldest first (for tests and audits of what a command emitted).
     pub async fn events_of(&self, subject: &str) -> Result<Vec<Event>> {
         Ok(on_read!(self, |p| sqlx::query_as(

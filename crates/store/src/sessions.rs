@@ -22,7 +22,8 @@ impl Tx {
         now: Ts,
         expires_at: Ts,
     ) -> Result<()> {
-        on_tx!(self, |c| sqlx::query(
+        on_tx!(self, |c| {
+            sqlx::query(
             "INSERT INTO sessions (token_hash, user_id, csrf_token, ip, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)"
         )
         .bind(token_hash)
@@ -33,7 +34,8 @@ impl Tx {
         .bind(expires_at)
         .execute(c)
         .await?
-        .rows_affected());
+        .rows_affected()
+        });
         Ok(())
     }
 

@@ -48,7 +48,11 @@ impl Tx {
     }
 
     pub async fn clear_throttle(&mut self, key: &str) -> Result<()> {
-        on_tx!(self, |c| sqlx::query("DELETE FROM login_throttle WHERE key = $1").bind(key).execute(c).await?.rows_affected());
+        on_tx!(self, |c| sqlx::query("DELETE FROM login_throttle WHERE key = $1")
+            .bind(key)
+            .execute(c)
+            .await?
+            .rows_affected());
         Ok(())
     }
 

@@ -52,9 +52,8 @@ impl Tx {
 
     /// Marks a token revoked (kept for the record). Revoking twice is not an error.
     pub async fn revoke_api_token(&mut self, id: i64, now: Ts) -> Result<ApiToken> {
-        let sql = format!(
-            "UPDATE api_tokens SET revoked_at = COALESCE(revoked_at, $2) WHERE id = $1 RETURNING {TOKEN_COLS}"
-        );
+        let sql =
+            format!("UPDATE api_tokens SET revoked_at = COALESCE(revoked_at, $2) WHERE id = $1 RETURNING {TOKEN_COLS}");
         Ok(on_tx!(self, |c| sqlx::query_as(&sql).bind(id).bind(now).fetch_one(c).await?))
     }
 

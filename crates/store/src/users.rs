@@ -117,10 +117,11 @@ impl Db {
 
     /// The stored password hash of a user, for verifying a login.
     pub async fn password_hash(&self, user_id: i64) -> Result<Option<String>> {
-        let row: (Option<String>,) = on_read!(self, |p| sqlx::query_as("SELECT password_hash FROM users WHERE id = $1")
-            .bind(user_id)
-            .fetch_one(p)
-            .await?);
+        let row: (Option<String>,) =
+            on_read!(self, |p| sqlx::query_as("SELECT password_hash FROM users WHERE id = $1")
+                .bind(user_id)
+                .fetch_one(p)
+                .await?);
         Ok(row.0)
     }
 

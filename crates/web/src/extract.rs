@@ -54,9 +54,11 @@ fn json_problem(r: JsonRejection) -> Problem {
             "unsupported_media_type",
             "send the body as application/json",
         ),
-        JsonRejection::BytesRejection(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-            Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "body_too_large", "the body is larger than this endpoint accepts")
-        }
+        JsonRejection::BytesRejection(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => Problem::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "body_too_large",
+            "the body is larger than this endpoint accepts",
+        ),
         other => Problem::new(StatusCode::BAD_REQUEST, "unreadable_body", other.body_text()),
     }
 }
@@ -160,7 +162,11 @@ pub fn is_unsafe(m: &Method) -> bool {
 }
 
 pub fn csrf_problem() -> Problem {
-    Problem::new(StatusCode::FORBIDDEN, "csrf_failed", "the request lacks a valid CSRF token; reload the page and try again")
+    Problem::new(
+        StatusCode::FORBIDDEN,
+        "csrf_failed",
+        "the request lacks a valid CSRF token; reload the page and try again",
+    )
 }
 
 /// Refuses a cookie-authenticated write whose `Origin` names another site.

@@ -66,7 +66,13 @@ pub fn safe_next(next: &str) -> &str {
     }
 }
 
-fn login_page(jar: CookieJar, secure: bool, next: &str, email: &str, message: Option<String>) -> (CookieJar, LoginPage) {
+fn login_page(
+    jar: CookieJar,
+    secure: bool,
+    next: &str,
+    email: &str,
+    message: Option<String>,
+) -> (CookieJar, LoginPage) {
     let csrf = random_token("");
     let cookie = Cookie::build((LOGIN_CSRF_COOKIE, csrf.clone()))
         .http_only(true)
@@ -123,7 +129,9 @@ async fn login(State(s): State<WebState>, ip: ClientIp, jar: CookieJar, req: Req
         }
         Err(e) => {
             let (status, msg, retry) = match e {
-                AppError::BadCredentials => (StatusCode::UNAUTHORIZED, "The email or the password is wrong.".to_string(), None),
+                AppError::BadCredentials => {
+                    (StatusCode::UNAUTHORIZED, "The email or the password is wrong.".to_string(), None)
+                }
                 AppError::Throttled { retry_after_secs } => (
                     StatusCode::TOO_MANY_REQUESTS,
                     format!("Too many failed sign-ins. Try again in {} minutes.", retry_after_secs.div_ceil(60)),
@@ -131,7 +139,11 @@ async fn login(State(s): State<WebState>, ip: ClientIp, jar: CookieJar, req: Req
                 ),
                 other => {
                     tracing::error!(error = %other, "sign-in failed");
-                    (StatusCode::SERVICE_UNAVAILABLE, "Signing in is not possible right now. Try again shortly.".to_string(), None)
+                    (
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        "Signing in is not possible right now. Try again shortly.".to_string(),
+                        None,
+                    )
                 }
             };
             let (jar, page) = login_page(jar, secure, &form.next, &form.email, Some(msg));

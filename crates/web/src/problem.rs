@@ -9,31 +9,31 @@ use opsdesk_domain::FieldError;
 use opsdesk_store::StoreError;
 use serde::Serialize;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct Problem {
-    #[serde(rename = "type")]
-    pub kind: String,
-    pub title: String,
     pub status: u16,
     pub code: &'static str,
     pub detail: String,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
-    #[serde(skip)]
     pub retry_after: Option<u64>,
+}
+
+/// The wire form; `type` and `title` derive from the code and status.
+#[derive(Serialize)]
+struct Wire<'a> {
+    #[serde(rename = "type")]
+    kind: String,
+    title: &'a str,
+    status: u16,
+    code: &'a str,
+    detail: &'a str,
+    #[serde(skip_serializing_if = "<[FieldError]>::is_empty")]
+    errors: &'a [FieldError],
 }
 
 impl Problem {
     pub fn new(status: StatusCode, code: &'static str, detail: impl Into<String>) -> Self {
-        Problem {
-            kind: format!("urn:opsdesk:problem:{code}"),
-            title: status.canonical_reason().unwrap_or("Error").to_string(),
-            status: status.as_u16(),
-            code,
-            detail: detail.into(),
-            errors: Vec::new(),
-            retry_after: None,
-        }
+        Problem { status: status.as_u16(), code, detail: detail.into(), errors: Vec::new(), retry_after: None }
     }
 
     pub fn not_found() -> Self {
@@ -46,14 +46,26 @@ impl Problem {
     }
 
     pub fn internal() -> Self {
-        Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "something went wrong on our side; it has been logged")
+        Problem::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "something went wrong on our side; it has been logged",
+        )
     }
 }
 
 impl IntoResponse for Problem {
     fn into_response(self) -> Response {
         let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        let body = serde_json::to_vec(&self).unwrap_or_default();
+        let wire = Wire {
+            kind: format!("urn:opsdesk:problem:{}", self.code),
+            title: status.canonical_reason().unwrap_or("Error"),
+            status: self.status,
+            code: self.code,
+            detail: &self.detail,
+            errors: &self.errors,
+        };
+        let body = serde_json::to_vec(&wire).unwrap_or_default();
         let mut res = (status, body).into_response();
         let h = res.headers_mut();
         h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
@@ -99,11 +111,17 @@ impl From<AppError> for Problem {
             AppError::Conflict { code, message } => Problem::new(StatusCode::CONFLICT, code, message),
             AppError::Store(StoreError::Unavailable(msg)) => {
                 tracing::error!(error = %msg, "database unavailable");
-                Problem::new(StatusCode::SERVICE_UNAVAILABLE, "database_unavailable", "the database is not reachable; try again shortly")
+                Problem::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "database_unavailable",
+                    "the database is not reachable; try again shortly",
+                )
             }
-            AppError::Store(StoreError::Conflict { constraint }) => {
-                Problem::new(StatusCode::CONFLICT, "conflict", format!("this conflicts with existing data ({constraint})"))
-            }
+            AppError::Store(StoreError::Conflict { constraint }) => Problem::new(
+                StatusCode::CONFLICT,
+                "conflict",
+                format!("this conflicts with existing data ({constraint})"),
+            ),
             other => {
                 tracing::error!(error = %other, "request failed");
                 Problem::internal()

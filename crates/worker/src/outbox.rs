@@ -16,6 +16,11 @@ pub struct Subscriber {
 
 /// Dispatches up to `batch` events; returns how many.
 pub(crate) async fn dispatch(db: &Db, subscribers: &[Subscriber], batch: i64) -> opsdesk_store::Result<usize> {
+    // A cheap indexed read first, so an idle worker does not take the write lock (SQLite) or
+    // open a transaction (PostgreSQL) on every turn of its loop.
+    if !db.has_pending_events().await? {
+        return Ok(0);
+    }
     let now = Ts::now();
     let mut tx = db.begin().await?;
     let events = tx.pending_events(batch).await?;

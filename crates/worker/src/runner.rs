@@ -101,7 +101,8 @@ impl Worker {
                 if let Ok(mut set) = in_flight.lock() {
                     set.insert(job.id);
                 }
-                let (app, cfg, registry, in_flight) = (self.app.clone(), cfg.clone(), self.registry.clone(), in_flight.clone());
+                let (app, cfg, registry, in_flight) =
+                    (self.app.clone(), cfg.clone(), self.registry.clone(), in_flight.clone());
                 tokio::spawn(async move {
                     let id = job.id;
                     run_one(app, &cfg, &registry, job).await;
@@ -111,8 +112,13 @@ impl Worker {
                     drop(permit);
                 });
             }
-            if idle || slots.available_permits() == 0 {
-                // Wait for a free slot or the poll interval, whichever first; wake on shutdown.
+            if slots.available_permits() == 0 {
+                // Busy: claim again as soon as a running job frees its slot.
+                tokio::select! {
+                    permit = slots.acquire() => drop(permit),
+                    _ = shutdown.changed() => {}
+                }
+            } else if idle {
                 tokio::select! {
                     _ = tokio::time::sleep(cfg.idle_poll) => {}
                     _ = shutdown.changed() => {}
@@ -127,7 +133,12 @@ impl Worker {
 }
 
 /// Renews the leases of the jobs in flight well before they expire.
-async fn keep_leases(app: App, cfg: WorkerConfig, in_flight: Arc<Mutex<HashSet<i64>>>, shutdown: watch::Receiver<bool>) {
+async fn keep_leases(
+    app: App,
+    cfg: WorkerConfig,
+    in_flight: Arc<Mutex<HashSet<i64>>>,
+    shutdown: watch::Receiver<bool>,
+) {
     let every = cfg.lease / 3;
     loop {
         tokio::time::sleep(every).await;
@@ -179,15 +190,19 @@ async fn run_one(app: App, cfg: &WorkerConfig, registry: &Registry, job: Claimed
     metrics::histogram!("opsdesk_job_duration_seconds", "kind" => kind.clone()).record(started.elapsed().as_secs_f64());
     match (recorded, outcome) {
         (Ok(true), Ok(())) => tracing::debug!(job = job.id, kind = %kind, "job done"),
-        (Ok(true), Err(e)) => tracing::warn!(job = job.id, kind = %kind, attempt = job.attempts, error = %e, outcome = label, "job failed"),
+        (Ok(true), Err(e)) => {
+            tracing::warn!(job = job.id, kind = %kind, attempt = job.attempts, error = %e, outcome = label, "job failed")
+        }
         (Ok(false), _) => tracing::warn!(job = job.id, kind = %kind, "lease lost before the outcome was recorded"),
-        (Err(e), _) => tracing::error!(job = job.id, kind = %kind, error = %e, "recording the job outcome failed; it will run again after its lease"),
+        (Err(e), _) => {
+            tracing::error!(job = job.id, kind = %kind, error = %e, "recording the job outcome failed; it will run again after its lease")
+        }
     }
 }
 
 async fn execute(handler: BoxedHandler, app: &App, cfg: &WorkerConfig, job: &ClaimedJob) -> Result<(), JobError> {
-    let payload: serde_json::Value = serde_json::from_str(&job.payload)
-        .map_err(|e| JobError::Permanent(format!("payload is not JSON: {e}")))?;
+    let payload: serde_json::Value =
+        serde_json::from_str(&job.payload).map_err(|e| JobError::Permanent(format!("payload is not JSON: {e}")))?;
     let ctx = JobContext { app: app.clone(), job_id: job.id, attempt: job.attempts, worker_id: cfg.id.clone() };
     // Run in its own task so that a panicking handler fails its job instead of the worker.
     let task = tokio::spawn(handler(ctx, payload));

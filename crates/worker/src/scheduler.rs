@@ -39,7 +39,13 @@ impl Scheduler {
                 continue;
             }
             let key = format!("schedule:{}:{n}", s.name);
-            let job = NewJob { kind: &s.job_kind, payload: s.payload.clone(), run_at: at, max_attempts: 3, unique_key: Some(&key) };
+            let job = NewJob {
+                kind: &s.job_kind,
+                payload: s.payload.clone(),
+                run_at: at,
+                max_attempts: 3,
+                unique_key: Some(&key),
+            };
             if db.enqueue_job(&job).await?.is_some() {
                 tracing::debug!(schedule = %s.name, occurrence = n, "scheduled job enqueued");
             }
@@ -55,7 +61,12 @@ mod tests {
 
     #[test]
     fn occurrences_align_to_the_epoch() {
-        let s = Schedule { name: "x".into(), every: Duration::from_secs(3600), job_kind: "k".into(), payload: serde_json::Value::Null };
+        let s = Schedule {
+            name: "x".into(),
+            every: Duration::from_secs(3600),
+            job_kind: "k".into(),
+            payload: serde_json::Value::Null,
+        };
         let t = Ts::from_micros(7_200_000_000 + 1_234_000);
         let (n, at) = s.occurrence_at(t);
         assert_eq!(n, 2);

@@ -127,7 +127,8 @@ impl TestServer {
         };
         let user = app.create_user(&opsdesk_domain::Actor::system(), input).await.expect("create user");
         let issued = app.issue_api_token(&opsdesk_domain::Actor::system(), user.id, "test").await.expect("token");
-        let client = Client { base: self.base.clone(), http: reqwest::Client::new(), token: Some(issued.secret), csrf: None };
+        let client =
+            Client { base: self.base.clone(), http: reqwest::Client::new(), token: Some(issued.secret), csrf: None };
         (user, client)
     }
 
@@ -175,7 +176,13 @@ impl Client {
     pub async fn browser(base: &str, email: &str, password: &str) -> (Client, Reply) {
         let http = reqwest::Client::builder().cookie_store(true).build().expect("client");
         let mut c = Client { base: base.to_string(), http, token: None, csrf: None };
-        let r = c.send(reqwest::Method::POST, "/api/v1/auth/login", Some(serde_json::json!({"email": email, "password": password}))).await;
+        let r = c
+            .send(
+                reqwest::Method::POST,
+                "/api/v1/auth/login",
+                Some(serde_json::json!({"email": email, "password": password})),
+            )
+            .await;
         c.csrf = r.body["csrf_token"].as_str().map(str::to_string);
         (c, r)
     }

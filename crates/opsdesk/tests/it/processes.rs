@@ -9,7 +9,13 @@ use std::time::{Duration, Instant};
 
 /// Starts `opsdesk serve` with extra arguments; output is discarded.
 fn spawn_serve(db: &TestDb, args: &[&str]) -> Child {
-    opsdesk(db).arg("serve").args(args).stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("spawn opsdesk serve")
+    opsdesk(db)
+        .arg("serve")
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn opsdesk serve")
 }
 
 /// Kills a child when the test ends, however it ends.
@@ -112,7 +118,10 @@ async fn sqlite_survives_sigkill_while_writing() {
     let db = TestDb::new(opsdesk_store::Backend::Sqlite).await;
     migrate(&db);
     let token = {
-        let out = opsdesk(&db).args(["user", "create", "--email", "ops@example.test", "--name", "Ops", "--role", "admin"]).output().expect("create");
+        let out = opsdesk(&db)
+            .args(["user", "create", "--email", "ops@example.test", "--name", "Ops", "--role", "admin"])
+            .output()
+            .expect("create");
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
         let out = opsdesk(&db).args(["user", "token", "--email", "ops@example.test"]).output().expect("token");
         String::from_utf8(out.stdout).expect("utf8").trim().to_string()
@@ -121,7 +130,13 @@ async fn sqlite_survives_sigkill_while_writing() {
     let base = format!("http://127.0.0.1:{port}");
     let listen = format!("127.0.0.1:{port}");
     // The default durability (synchronous=FULL), as a user runs it.
-    let mut server = opsdesk(&db).env("OPSDESK_SQLITE_SYNC", "full").args(["serve", "--listen", &listen]).stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("spawn");
+    let mut server = opsdesk(&db)
+        .env("OPSDESK_SQLITE_SYNC", "full")
+        .args(["serve", "--listen", &listen])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn");
     wait_healthy(&base, Duration::from_secs(30)).await;
 
     let acknowledged = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
@@ -132,7 +147,12 @@ async fn sqlite_survives_sigkill_while_writing() {
             let http = reqwest::Client::new();
             for i in 0.. {
                 let name = format!("org-{w}-{i}");
-                let r = http.post(format!("{base}/api/v1/organizations")).bearer_auth(&token).json(&json!({"name": name})).send().await;
+                let r = http
+                    .post(format!("{base}/api/v1/organizations"))
+                    .bearer_auth(&token)
+                    .json(&json!({"name": name}))
+                    .send()
+                    .await;
                 match r {
                     Ok(r) if r.status() == 201 => acked.lock().expect("lock").push(name),
                     Ok(r) => panic!("unexpected status {}", r.status()),
@@ -150,10 +170,16 @@ async fn sqlite_survives_sigkill_while_writing() {
     let acked = acknowledged.lock().expect("lock").clone();
     assert!(acked.len() > 50, "writes were under way when the server died ({} acknowledged)", acked.len());
 
-    let mut again = Reaper(vec![opsdesk(&db).args(["serve", "--listen", &listen]).stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("restart")]);
+    let mut again = Reaper(vec![opsdesk(&db)
+        .args(["serve", "--listen", &listen])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("restart")]);
     wait_healthy(&base, Duration::from_secs(30)).await;
     let handle = db.connect().await;
-    let stored: std::collections::HashSet<String> = handle.organizations(0, 1_000_000).await.expect("orgs").into_iter().map(|o| o.name).collect();
+    let stored: std::collections::HashSet<String> =
+        handle.organizations(0, 1_000_000).await.expect("orgs").into_iter().map(|o| o.name).collect();
     let missing: Vec<&String> = acked.iter().filter(|n| !stored.contains(*n)).collect();
     assert!(missing.is_empty(), "acknowledged writes lost: {missing:?}");
     let mut conn = <sqlx::SqliteConnection as sqlx::Connection>::connect(&db.url).await.expect("connect");

@@ -11,7 +11,12 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 fn fast_worker(id: &str) -> WorkerConfig {
-    WorkerConfig { id: id.into(), idle_poll: Duration::from_millis(20), lease: Duration::from_secs(5), ..WorkerConfig::default() }
+    WorkerConfig {
+        id: id.into(),
+        idle_poll: Duration::from_millis(20),
+        lease: Duration::from_secs(5),
+        ..WorkerConfig::default()
+    }
 }
 
 async fn job_state(app: &App, id: i64) -> opsdesk_store::jobs::Job {

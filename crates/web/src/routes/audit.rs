@@ -23,7 +23,11 @@ struct Query {
 }
 
 /// Newest first; `next` continues with older entries.
-async fn list(State(s): State<WebState>, Caller(auth): Caller, ApiQuery(q): ApiQuery<Query>) -> ApiResult<Json<Listing<AuditEntry>>> {
+async fn list(
+    State(s): State<WebState>,
+    Caller(auth): Caller,
+    ApiQuery(q): ApiQuery<Query>,
+) -> ApiResult<Json<Listing<AuditEntry>>> {
     let limit = q.limit.unwrap_or(50).clamp(1, 500);
     let filter = AuditFilter { action: q.action, subject_user_id: q.user_id, before: q.after, limit };
     let entries = s.app.audit_log(&auth.actor, filter).await?;

@@ -18,7 +18,11 @@ pub fn router() -> Router<WebState> {
         .route("/api/v1/groups/{id}/members/{user_id}", put(add_member).delete(remove_member))
 }
 
-async fn list(State(s): State<WebState>, Caller(auth): Caller, ApiQuery(page): ApiQuery<Page>) -> ApiResult<Json<Listing<Group>>> {
+async fn list(
+    State(s): State<WebState>,
+    Caller(auth): Caller,
+    ApiQuery(page): ApiQuery<Page>,
+) -> ApiResult<Json<Listing<Group>>> {
     let limit = page.limit();
     let groups = s.app.groups(&auth.actor, page.after_id()?, limit).await?;
     Ok(Json(Listing::by_id(groups, limit, |g| g.id)))

@@ -21,7 +21,11 @@ struct Query {
     limit: Option<i64>,
 }
 
-async fn list(State(s): State<WebState>, Caller(auth): Caller, ApiQuery(q): ApiQuery<Query>) -> ApiResult<Json<Listing<Job>>> {
+async fn list(
+    State(s): State<WebState>,
+    Caller(auth): Caller,
+    ApiQuery(q): ApiQuery<Query>,
+) -> ApiResult<Json<Listing<Job>>> {
     let limit = q.limit.unwrap_or(50).clamp(1, 500);
     let jobs = s.app.jobs(&auth.actor, q.state.as_deref(), q.after, limit).await?;
     Ok(Json(Listing::by_id(jobs, limit, |j| j.id)))

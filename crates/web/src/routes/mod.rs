@@ -6,11 +6,11 @@ use axum::Router;
 
 mod audit;
 mod auth;
+mod groups;
 pub mod health;
 mod jobs;
 mod me;
 mod organizations;
-mod groups;
 mod tokens;
 mod users;
 

@@ -33,7 +33,12 @@ async fn of_user(State(s): State<WebState>, Caller(auth): Caller, ApiPath(id): A
     Ok(Json(json!({ "items": tokens, "next": null })))
 }
 
-async fn issue(s: &WebState, auth: &opsdesk_app::auth::Authenticated, user_id: i64, name: &str) -> ApiResult<(StatusCode, Json<Value>)> {
+async fn issue(
+    s: &WebState,
+    auth: &opsdesk_app::auth::Authenticated,
+    user_id: i64,
+    name: &str,
+) -> ApiResult<(StatusCode, Json<Value>)> {
     let issued = s.app.issue_api_token(&auth.actor, user_id, name).await?;
     // The secret is shown in this response and never again.
     Ok((StatusCode::CREATED, Json(json!({ "token": issued.token, "secret": issued.secret }))))
@@ -56,6 +61,10 @@ async fn issue_for_user(
     issue(&s, &auth, id, &body.name).await
 }
 
-async fn revoke(State(s): State<WebState>, Caller(auth): Caller, ApiPath(id): ApiPath<i64>) -> ApiResult<Json<ApiToken>> {
+async fn revoke(
+    State(s): State<WebState>,
+    Caller(auth): Caller,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Json<ApiToken>> {
     Ok(Json(s.app.revoke_api_token(&auth.actor, id).await?))
 }

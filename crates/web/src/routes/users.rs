@@ -11,12 +11,14 @@ use opsdesk_app::users::{CreateUser, UpdateUser};
 use opsdesk_store::users::User;
 
 pub fn router() -> Router<WebState> {
-    Router::new()
-        .route("/api/v1/users", get(list).post(create))
-        .route("/api/v1/users/{id}", get(show).patch(update))
+    Router::new().route("/api/v1/users", get(list).post(create)).route("/api/v1/users/{id}", get(show).patch(update))
 }
 
-async fn list(State(s): State<WebState>, Caller(auth): Caller, ApiQuery(page): ApiQuery<Page>) -> ApiResult<Json<Listing<User>>> {
+async fn list(
+    State(s): State<WebState>,
+    Caller(auth): Caller,
+    ApiQuery(page): ApiQuery<Page>,
+) -> ApiResult<Json<Listing<User>>> {
     let limit = page.limit();
     let users = s.app.users(&auth.actor, page.after_id()?, limit).await?;
     Ok(Json(Listing::by_id(users, limit, |u| u.id)))

@@ -5,7 +5,9 @@
 
 pub mod access;
 pub mod identity;
+pub mod query;
 pub mod throttle;
+pub mod ticket;
 pub mod validation;
 
 pub use access::{Actor, Permission};

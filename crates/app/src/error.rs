@@ -20,6 +20,18 @@ pub enum AppError {
     Throttled { retry_after_secs: u64 },
     #[error("{message}")]
     Conflict { code: &'static str, message: String },
+    /// The ticket changed since the version the client had; carries the current state.
+    #[error("the ticket was changed meanwhile")]
+    Stale(Box<crate::tickets::TicketView>),
+    /// A lifecycle refused the transition; `allowed` lists where the ticket may go.
+    #[error("{message}")]
+    Transition { field: &'static str, message: String, allowed: Vec<String> },
+    /// An upload is larger than the configured limit.
+    #[error("the file is larger than {limit} bytes")]
+    TooLarge { limit: i64 },
+    /// The `q` parameter is not a valid query; the field error says where.
+    #[error("{}", .0.message)]
+    Query(FieldError),
     #[error(transparent)]
     Store(StoreError),
     #[error("internal error: {0}")]

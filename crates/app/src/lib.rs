@@ -10,6 +10,7 @@ mod error;
 pub mod groups;
 pub mod jobs;
 pub mod secrets;
+pub mod tickets;
 pub mod tokens;
 pub mod users;
 

@@ -17,6 +17,7 @@ pub mod outbox;
 pub mod probe;
 pub mod sessions;
 pub mod throttle;
+pub mod tickets;
 pub mod tokens;
 pub mod users;
 

@@ -16,6 +16,8 @@ pub struct Problem {
     pub detail: String,
     pub errors: Vec<FieldError>,
     pub retry_after: Option<u64>,
+    /// Members beyond RFC 9457's (`current` for a stale update, `allowed` for a transition).
+    pub extra: Option<Box<serde_json::Map<String, serde_json::Value>>>,
 }
 
 /// The wire form; `type` and `title` derive from the code and status.
@@ -29,11 +31,20 @@ struct Wire<'a> {
     detail: &'a str,
     #[serde(skip_serializing_if = "<[FieldError]>::is_empty")]
     errors: &'a [FieldError],
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    extra: Option<&'a serde_json::Map<String, serde_json::Value>>,
 }
 
 impl Problem {
     pub fn new(status: StatusCode, code: &'static str, detail: impl Into<String>) -> Self {
-        Problem { status: status.as_u16(), code, detail: detail.into(), errors: Vec::new(), retry_after: None }
+        Problem {
+            status: status.as_u16(),
+            code,
+            detail: detail.into(),
+            errors: Vec::new(),
+            retry_after: None,
+            extra: None,
+        }
     }
 
     pub fn not_found() -> Self {
@@ -42,6 +53,11 @@ impl Problem {
 
     pub fn with_errors(mut self, errors: Vec<FieldError>) -> Self {
         self.errors = errors;
+        self
+    }
+
+    pub fn with(mut self, key: &str, value: serde_json::Value) -> Self {
+        self.extra.get_or_insert_with(Default::default).insert(key.to_string(), value);
         self
     }
 
@@ -64,6 +80,7 @@ impl IntoResponse for Problem {
             code: self.code,
             detail: &self.detail,
             errors: &self.errors,
+            extra: self.extra.as_deref(),
         };
         let body = serde_json::to_vec(&wire).unwrap_or_default();
         let mut res = (status, body).into_response();
@@ -109,6 +126,25 @@ impl From<AppError> for Problem {
                 p
             }
             AppError::Conflict { code, message } => Problem::new(StatusCode::CONFLICT, code, message),
+            AppError::Stale(current) => Problem::new(
+                StatusCode::PRECONDITION_FAILED,
+                "stale_version",
+                "the ticket was changed by someone else; review the current state and try again",
+            )
+            .with("current", serde_json::to_value(&current).unwrap_or_default()),
+            AppError::Transition { field, message, allowed } => {
+                Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "illegal_transition", message.clone())
+                    .with_errors(vec![FieldError::new(field, "illegal_transition", message)])
+                    .with("allowed", serde_json::json!(allowed))
+            }
+            AppError::TooLarge { limit } => Problem::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "file_too_large",
+                format!("the file is larger than the limit of {limit} bytes"),
+            ),
+            AppError::Query(e) => {
+                Problem::new(StatusCode::BAD_REQUEST, "invalid_query", e.message.clone()).with_errors(vec![e])
+            }
             AppError::Store(StoreError::Unavailable(msg)) => {
                 tracing::error!(error = %msg, "database unavailable");
                 Problem::new(

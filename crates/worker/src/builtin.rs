@@ -7,12 +7,20 @@ use std::time::Duration;
 pub const PURGE_SESSIONS: &str = "maintenance.purge_sessions";
 pub const PURGE_HISTORY: &str = "maintenance.purge_history";
 pub const PROBE: &str = "diagnostics.probe";
+pub const AUTO_CLOSE: &str = "tickets.auto_close";
 
 /// Registers every built-in handler and schedule.
 pub fn register(r: &mut Registry) {
     r.handle(PURGE_SESSIONS, purge_sessions);
     r.handle(PURGE_HISTORY, purge_history);
     r.handle(PROBE, probe);
+    r.handle(AUTO_CLOSE, auto_close);
+    r.schedule(Schedule {
+        name: "auto-close-resolved".into(),
+        every: Duration::from_secs(300),
+        job_kind: AUTO_CLOSE.into(),
+        payload: serde_json::json!({}),
+    });
     r.schedule(Schedule {
         name: "purge-sessions".into(),
         every: Duration::from_secs(3600),
@@ -47,6 +55,15 @@ async fn purge_history(ctx: JobContext, _: serde_json::Value) -> Result<(), JobE
     let events = tx.purge_dispatched_events(Ts::from_micros(now - 30 * day)).await?;
     tx.commit().await?;
     tracing::info!(jobs, events, "purged old jobs and events");
+    Ok(())
+}
+
+/// Closes resolved tickets whose quiet period has passed without a requester reply.
+async fn auto_close(ctx: JobContext, _: serde_json::Value) -> Result<(), JobError> {
+    let closed = ctx.app.auto_close_resolved(Ts::now()).await?;
+    if closed > 0 {
+        tracing::info!(closed, "closed resolved tickets after their quiet period");
+    }
     Ok(())
 }
 

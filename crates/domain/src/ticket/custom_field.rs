@@ -54,7 +54,11 @@ impl CustomFieldDef {
             && self.key.starts_with(|ch: char| ch.is_ascii_lowercase())
             && self.key.chars().all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '_');
         if !key_ok {
-            c.push(FieldError::new("key", "invalid_key", "a key is 1-40 lowercase letters, digits or _ and starts with a letter"));
+            c.push(FieldError::new(
+                "key",
+                "invalid_key",
+                "a key is 1-40 lowercase letters, digits or _ and starts with a letter",
+            ));
         }
         if self.label.trim().is_empty() || self.label.chars().count() > 120 {
             c.push(FieldError::new("label", "invalid_label", "a label is 1 to 120 characters"));
@@ -74,7 +78,11 @@ impl CustomFieldDef {
         let field = format!("custom_fields.{}", self.key);
         let bad = |m: &str| FieldError::new(field.clone(), "invalid_custom_field", m.to_string());
         if value.is_null() {
-            return if self.required { Err(FieldError::new(field, "required", "this field is required")) } else { Ok(Value::Null) };
+            return if self.required {
+                Err(FieldError::new(field, "required", "this field is required"))
+            } else {
+                Ok(Value::Null)
+            };
         }
         match self.field_type {
             CustomFieldType::Text => match value.as_str() {
@@ -134,7 +142,11 @@ impl CustomFieldDef {
         let mut out = current.clone();
         for (key, value) in changes {
             match defs.iter().find(|d| &d.key == key) {
-                None => c.push(FieldError::new(format!("custom_fields.{key}"), "unknown_custom_field", "no such custom field here")),
+                None => c.push(FieldError::new(
+                    format!("custom_fields.{key}"),
+                    "unknown_custom_field",
+                    "no such custom field here",
+                )),
                 Some(def) => {
                     if let Some(v) = c.take(def.check(value)) {
                         if v.is_null() {
@@ -162,7 +174,13 @@ mod tests {
     use serde_json::json;
 
     fn def(key: &str, t: CustomFieldType, required: bool, options: &[&str]) -> CustomFieldDef {
-        CustomFieldDef { key: key.into(), label: key.into(), field_type: t, required, options: options.iter().map(|s| s.to_string()).collect() }
+        CustomFieldDef {
+            key: key.into(),
+            label: key.into(),
+            field_type: t,
+            required,
+            options: options.iter().map(|s| s.to_string()).collect(),
+        }
     }
 
     #[test]
@@ -171,7 +189,10 @@ mod tests {
         assert!(def("a", CustomFieldType::Text, false, &[]).check(&json!(5)).is_err());
         assert!(def("n", CustomFieldType::Number, false, &[]).check(&json!(2.5)).is_ok());
         assert!(def("n", CustomFieldType::Number, false, &[]).check(&json!("2")).is_err());
-        assert_eq!(def("d", CustomFieldType::Date, false, &[]).check(&json!("2026-02-28")).unwrap(), json!("2026-02-28"));
+        assert_eq!(
+            def("d", CustomFieldType::Date, false, &[]).check(&json!("2026-02-28")).unwrap(),
+            json!("2026-02-28")
+        );
         assert!(def("d", CustomFieldType::Date, false, &[]).check(&json!("2026-02-30")).is_err());
         let s = def("s", CustomFieldType::Select, false, &["a", "b"]);
         assert!(s.check(&json!("a")).is_ok());
@@ -187,7 +208,8 @@ mod tests {
 
     #[test]
     fn applying_refuses_unknown_and_enforces_required() {
-        let defs = vec![def("cost", CustomFieldType::Number, true, &[]), def("note", CustomFieldType::Text, false, &[])];
+        let defs =
+            vec![def("cost", CustomFieldType::Number, true, &[]), def("note", CustomFieldType::Text, false, &[])];
         let empty = Map::new();
         let changes = json!({"note": "x", "bogus": 1}).as_object().unwrap().clone();
         let err = CustomFieldDef::apply_all(&defs, &empty, &changes).unwrap_err();

@@ -88,7 +88,12 @@ impl Kind {
     }
 
     /// Checks a transition. Putting an incident on hold needs a reason.
-    pub fn check_transition(self, from: Status, to: Status, hold_reason: Option<HoldReason>) -> Result<(), TransitionError> {
+    pub fn check_transition(
+        self,
+        from: Status,
+        to: Status,
+        hold_reason: Option<HoldReason>,
+    ) -> Result<(), TransitionError> {
         if !self.statuses().contains(&to) {
             return Err(TransitionError::UnknownStatus { kind: self, allowed: self.allowed_from(from).to_vec() });
         }
@@ -321,7 +326,10 @@ mod tests {
         assert!(matches!(e, TransitionError::NotAllowed { .. }));
         assert!(e.allowed().is_empty(), "closed is final");
         let e = k.check_transition(Status::New, Status::Closed, None).unwrap_err();
-        assert_eq!(e.allowed(), &[Status::Assigned, Status::InProgress, Status::OnHold, Status::Resolved, Status::Cancelled]);
+        assert_eq!(
+            e.allowed(),
+            &[Status::Assigned, Status::InProgress, Status::OnHold, Status::Resolved, Status::Cancelled]
+        );
         let e = k.check_transition(Status::New, Status::Fulfilled, None).unwrap_err();
         assert!(matches!(e, TransitionError::UnknownStatus { .. }));
     }

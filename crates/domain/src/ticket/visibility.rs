@@ -31,7 +31,9 @@ impl Actor {
             (_, None) | (Role::Admin, _) => Visibility::All,
             (Role::Agent, Some(_)) if self.sees_all_groups => Visibility::All,
             (Role::Agent, Some(user_id)) => Visibility::Agent { user_id, group_ids: self.group_ids.clone() },
-            (Role::Requester, Some(user_id)) => Visibility::Requester { user_id, organization_id: self.organization_id },
+            (Role::Requester, Some(user_id)) => {
+                Visibility::Requester { user_id, organization_id: self.organization_id }
+            }
         }
     }
 
@@ -70,8 +72,13 @@ mod tests {
         Actor { user_id: Some(id), role, organization_id: org, group_ids: groups, sees_all_groups: false }
     }
 
-    const T: TicketAccess =
-        TicketAccess { requester_id: 10, organization_id: Some(5), shared_with_organization: false, group_id: Some(1), assignee_id: None };
+    const T: TicketAccess = TicketAccess {
+        requester_id: 10,
+        organization_id: Some(5),
+        shared_with_organization: false,
+        group_id: Some(1),
+        assignee_id: None,
+    };
 
     #[test]
     fn requesters_see_their_own_and_shared_organisation_tickets() {
@@ -79,8 +86,13 @@ mod tests {
         let colleague = actor(Role::Requester, 11, Some(5), vec![]);
         assert!(!colleague.can_see_ticket(&T));
         assert!(colleague.can_see_ticket(&TicketAccess { shared_with_organization: true, ..T }));
-        assert!(!actor(Role::Requester, 12, Some(6), vec![]).can_see_ticket(&TicketAccess { shared_with_organization: true, ..T }));
-        assert!(!actor(Role::Requester, 12, None, vec![]).can_see_ticket(&TicketAccess { shared_with_organization: true, organization_id: None, ..T }));
+        assert!(!actor(Role::Requester, 12, Some(6), vec![])
+            .can_see_ticket(&TicketAccess { shared_with_organization: true, ..T }));
+        assert!(!actor(Role::Requester, 12, None, vec![]).can_see_ticket(&TicketAccess {
+            shared_with_organization: true,
+            organization_id: None,
+            ..T
+        }));
         assert!(!actor(Role::Requester, 10, Some(5), vec![]).can_work_ticket(&T));
     }
 

@@ -159,3 +159,6 @@ CREATE TABLE ticket_search (
 );
 CREATE INDEX ticket_search_public ON ticket_search USING GIN (public_text);
 CREATE INDEX ticket_search_all ON ticket_search USING GIN ((public_text || internal_text));
+
+-- Every installation starts with an IT service desk.
+INSERT INTO service_desks (name, created_at) VALUES ('IT', 0);

@@ -154,3 +154,6 @@ CREATE INDEX saved_views_group ON saved_views (group_id);
 -- Full-text search: what a requester may search (title, description, public replies) apart
 -- from internal notes, so a requester's search can never match a note.
 CREATE VIRTUAL TABLE ticket_search USING fts5 (public_text, internal_text, tokenize = 'porter unicode61 remove_diacritics 2');
+
+-- Every installation starts with an IT service desk.
+INSERT INTO service_desks (name, created_at) VALUES ('IT', 0);

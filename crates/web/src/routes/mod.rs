@@ -6,11 +6,13 @@ use axum::Router;
 
 mod audit;
 mod auth;
+mod desk_config;
 mod groups;
 pub mod health;
 mod jobs;
 mod me;
 mod organizations;
+mod tickets;
 mod tokens;
 mod users;
 
@@ -26,5 +28,7 @@ pub fn router() -> Router<WebState> {
         .merge(tokens::router())
         .merge(audit::router())
         .merge(jobs::router())
+        .merge(tickets::router())
+        .merge(desk_config::router())
         .fallback(|| async { Problem::new(axum::http::StatusCode::NOT_FOUND, "no_route", "no such endpoint") })
 }

@@ -1,0 +1,259 @@
+//! Logging a ticket: from the portal (a requester for themselves), from an agent (on someone's
+//! behalf, routed and prioritised), from the API, or by import.
+
+use super::refs::Ref;
+use super::{body_text, one_line, TicketView, DESCRIPTION_MAX, TITLE_MAX};
+use crate::{emit, App, AppError, Result};
+use opsdesk_domain::ticket::{CustomFieldDef, Kind, Level, Priority, Status, TicketNumber};
+use opsdesk_domain::validation::Checks;
+use opsdesk_domain::{Actor, FieldError, Role};
+use opsdesk_store::tickets::Ticket;
+use opsdesk_store::Ts;
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+
+/// Input for a new ticket, as it arrives.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateTicket {
+    pub kind: String,
+    pub title: String,
+    #[serde(default)]
+    pub description: String,
+    pub impact: Option<i64>,
+    pub urgency: Option<i64>,
+    /// An explicit priority overrides the matrix; it needs `priority_reason`.
+    pub priority: Option<String>,
+    pub priority_reason: Option<String>,
+    pub category: Option<Ref>,
+    pub desk: Option<Ref>,
+    pub group: Option<Ref>,
+    pub assignee: Option<Ref>,
+    pub requester: Option<Ref>,
+    #[serde(default)]
+    pub custom_fields: Map<String, Value>,
+    #[serde(default)]
+    pub shared_with_organization: bool,
+    #[serde(default)]
+    pub watchers: Vec<Ref>,
+    /// The id of this ticket in another system (imports are idempotent by it).
+    pub external_id: Option<String>,
+}
+
+/// Fields only agents may set when logging a ticket.
+fn agent_only_fields(i: &CreateTicket) -> Vec<&'static str> {
+    let mut f = Vec::new();
+    if i.group.is_some() {
+        f.push("group");
+    }
+    if i.assignee.is_some() {
+        f.push("assignee");
+    }
+    if i.priority.is_some() {
+        f.push("priority");
+    }
+    if !i.watchers.is_empty() {
+        f.push("watchers");
+    }
+    if i.external_id.is_some() {
+        f.push("external_id");
+    }
+    f
+}
+
+impl App {
+    #[tracing::instrument(skip(self, input), fields(kind = %input.kind))]
+    pub async fn create_ticket(&self, actor: &Actor, input: CreateTicket) -> Result<TicketView> {
+        self.create_ticket_at(actor, input, Ts::now()).await
+    }
+
+    pub(crate) async fn create_ticket_at(&self, actor: &Actor, input: CreateTicket, now: Ts) -> Result<TicketView> {
+        let is_requester = actor.role == Role::Requester;
+        if is_requester {
+            let forbidden = agent_only_fields(&input);
+            if !forbidden.is_empty() {
+                return Err(AppError::Invalid(opsdesk_domain::Invalid(
+                    forbidden
+                        .into_iter()
+                        .map(|f| FieldError::new(f, "not_allowed", "requesters cannot set this"))
+                        .collect(),
+                )));
+            }
+        }
+        let mut c = Checks::new();
+        let kind = c.take(Kind::parse(&input.kind));
+        let title = c.take(one_line(&input.title, "title", TITLE_MAX));
+        let description = c.take(body_text(&input.description, "description", DESCRIPTION_MAX));
+        let impact = c.take(Level::parse(input.impact.unwrap_or(2), "impact"));
+        let urgency = c.take(Level::parse(input.urgency.unwrap_or(2), "urgency"));
+        let priority_override = match input.priority.as_deref() {
+            Some(p) => {
+                let parsed = c.take(Priority::parse(p));
+                let reason = input.priority_reason.as_deref().map(str::trim).filter(|r| !r.is_empty());
+                if reason.is_none() {
+                    c.push(FieldError::new("priority_reason", "required", "overriding the priority needs a reason"));
+                }
+                parsed.zip(reason.map(str::to_string))
+            }
+            None => None,
+        };
+        if let Some(e) = input.external_id.as_deref() {
+            if e.is_empty() || e.len() > 200 {
+                c.push(FieldError::new("external_id", "invalid", "external_id has 1 to 200 characters"));
+            }
+        }
+        // References, each checked so that all errors come back at once.
+        let desk = c.take(self.resolve_desk(input.desk.as_ref()).await.map_err(field_of));
+        let requester = match (&input.requester, actor.user_id) {
+            (Some(r), _) if !is_requester => c.take(self.resolve_user(r, "requester").await.map_err(field_of)),
+            (Some(r), me) => match self.resolve_user(r, "requester").await {
+                Ok(u) if Some(u.id) == me => Some(u),
+                _ => {
+                    c.push(FieldError::new("requester", "not_allowed", "requesters log tickets for themselves"));
+                    None
+                }
+            },
+            (None, Some(me)) => {
+                c.take(self.db.user(me).await.map_err(|_| FieldError::new("requester", "unknown", "no such user")))
+            }
+            (None, None) => {
+                c.push(FieldError::new("requester", "required", "a requester is required"));
+                None
+            }
+        };
+        let group_id = match &input.group {
+            Some(r) => c.take(self.resolve_group(r, "group").await.map_err(field_of)),
+            None => desk.as_ref().and_then(|d| d.default_group_id),
+        };
+        let assignee = match &input.assignee {
+            Some(r) => c.take(self.resolve_agent(r, "assignee").await.map_err(field_of)),
+            None => None,
+        };
+        let category_id = match (&input.category, &desk) {
+            (Some(r), Some(d)) => c.take(self.resolve_category(r, d.id).await.map_err(field_of)),
+            _ => None,
+        };
+        let mut watcher_ids = Vec::new();
+        for w in &input.watchers {
+            if let Some(u) = c.take(self.resolve_user(w, "watchers").await.map_err(field_of)) {
+                watcher_ids.push(u.id);
+            }
+        }
+        let custom = match (&desk, kind) {
+            (Some(d), Some(k)) => {
+                let defs = self.custom_fields(d.id, k).await?;
+                match CustomFieldDef::apply_all(&defs, &Map::new(), &input.custom_fields) {
+                    Ok(m) => {
+                        if let Err(AppError::Invalid(inv)) = self.check_user_fields(&defs, &m).await {
+                            inv.0.into_iter().for_each(|e| c.push(e));
+                        }
+                        Some(m)
+                    }
+                    Err(inv) => {
+                        inv.0.into_iter().for_each(|e| c.push(e));
+                        None
+                    }
+                }
+            }
+            _ => None,
+        };
+        if let Some(a) = &assignee {
+            if let Err(AppError::Invalid(inv)) = self.check_assignment(group_id, a.id).await {
+                inv.0.into_iter().for_each(|e| c.push(e));
+            }
+        }
+        c.finish()?;
+        let (
+            Some(kind),
+            Some(title),
+            Some(description),
+            Some(impact),
+            Some(urgency),
+            Some(desk),
+            Some(requester),
+            Some(custom),
+        ) = (kind, title, description, impact, urgency, desk, requester, custom)
+        else {
+            return Err(AppError::Internal("validated ticket input is incomplete".into()));
+        };
+
+        let priority = match &priority_override {
+            Some((p, _)) => *p,
+            None => self.priority_matrix().await?.priority(impact, urgency),
+        };
+        // Assigning a new incident is what moves it to "assigned".
+        let status = match (kind, &assignee) {
+            (Kind::Incident, Some(_)) => Status::Assigned,
+            _ => kind.initial_status(),
+        };
+        let mut tx = self.db.begin().await?;
+        if let Some(ext) = &input.external_id {
+            if tx.ticket_id_by_external_id(ext).await?.is_some() {
+                return Err(AppError::Conflict {
+                    code: "duplicate_external_id",
+                    message: format!("a ticket with external_id {ext:?} exists"),
+                });
+            }
+        }
+        let seq = tx.next_ticket_seq(kind).await?;
+        let draft = Ticket {
+            id: 0,
+            number: TicketNumber { kind, seq }.to_string(),
+            kind,
+            desk_id: desk.id,
+            title,
+            description,
+            status,
+            is_open: status.is_open(),
+            hold_reason: None,
+            impact: impact.get() as i64,
+            urgency: urgency.get() as i64,
+            priority: priority.get() as i64,
+            priority_override_reason: priority_override.map(|(_, r)| r),
+            category_id,
+            requester_id: requester.id,
+            organization_id: requester.organization_id,
+            shared_with_organization: input.shared_with_organization,
+            group_id,
+            assignee_id: assignee.as_ref().map(|a| a.id),
+            custom_fields: Value::Object(custom).to_string(),
+            external_id: input.external_id.clone(),
+            version: 1,
+            created_at: now,
+            updated_at: now,
+            resolved_at: None,
+            closed_at: None,
+        };
+        let t = tx.insert_ticket(&draft).await?;
+        tx.record_change(t.id, actor.user_id, "created", None, Some(&t.number), now).await?;
+        tx.index_ticket(t.id, &format!("{}\n{}", t.title, t.description)).await?;
+        for w in watcher_ids {
+            tx.add_watcher(t.id, w).await?;
+        }
+        let payload = json!({ "number": t.number, "kind": t.kind, "priority": t.priority, "group_id": t.group_id });
+        emit(&mut tx, "ticket.created", format!("ticket:{}", t.id), actor, payload, now).await?;
+        tx.commit().await?;
+        Ok(TicketView::from(&t))
+    }
+
+    /// User-typed custom field values must name active users.
+    pub(crate) async fn check_user_fields(&self, defs: &[CustomFieldDef], values: &Map<String, Value>) -> Result<()> {
+        let mut c = Checks::new();
+        for def in defs.iter().filter(|d| d.field_type == opsdesk_domain::ticket::CustomFieldType::User) {
+            if let Some(id) = values.get(&def.key).and_then(Value::as_i64) {
+                if !matches!(self.db.user(id).await, Ok(u) if u.active) {
+                    c.push(FieldError::new(format!("custom_fields.{}", def.key), "unknown", "no such active user"));
+                }
+            }
+        }
+        Ok(c.finish()?)
+    }
+}
+
+/// Turns a reference error into the field error it carries.
+fn field_of(e: AppError) -> FieldError {
+    match e {
+        AppError::Invalid(mut inv) if !inv.0.is_empty() => inv.0.remove(0),
+        other => FieldError::new("input", "unresolvable", other.to_string()),
+    }
+}

@@ -8,7 +8,7 @@ use opsdesk_domain::ticket::{CustomFieldDef, Kind, Level, Priority, Status, Tick
 use opsdesk_domain::validation::Checks;
 use opsdesk_domain::{Actor, FieldError, Role};
 use opsdesk_store::tickets::Ticket;
-use opsdesk_store::Ts;
+use opsdesk_store::{Ts, Tx};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
@@ -68,6 +68,21 @@ impl App {
     }
 
     pub(crate) async fn create_ticket_at(&self, actor: &Actor, input: CreateTicket, now: Ts) -> Result<TicketView> {
+        let prepared = self.prepare_ticket(actor, input, now, &mut Lookups::default()).await?;
+        let mut tx = self.db.begin().await?;
+        let t = insert_prepared(&mut tx, actor, prepared, now).await?;
+        tx.commit().await?;
+        Ok(TicketView::from(&t))
+    }
+
+    /// Validates and resolves a new ticket without writing anything.
+    pub(crate) async fn prepare_ticket(
+        &self,
+        actor: &Actor,
+        input: CreateTicket,
+        now: Ts,
+        lookups: &mut Lookups,
+    ) -> Result<PreparedTicket> {
         let is_requester = actor.role == Role::Requester;
         if is_requester {
             let forbidden = agent_only_fields(&input);
@@ -103,7 +118,7 @@ impl App {
             }
         }
         // References, each checked so that all errors come back at once.
-        let desk = c.take(self.resolve_desk(input.desk.as_ref()).await.map_err(field_of));
+        let desk = c.take(lookups.desk(self, input.desk.as_ref()).await.map_err(field_of));
         let requester = match (&input.requester, actor.user_id) {
             (Some(r), _) if !is_requester => c.take(self.resolve_user(r, "requester").await.map_err(field_of)),
             (Some(r), me) => match self.resolve_user(r, "requester").await {
@@ -141,7 +156,7 @@ impl App {
         }
         let custom = match (&desk, kind) {
             (Some(d), Some(k)) => {
-                let defs = self.custom_fields(d.id, k).await?;
+                let defs = lookups.custom_fields(self, d.id, k).await?;
                 match CustomFieldDef::apply_all(&defs, &Map::new(), &input.custom_fields) {
                     Ok(m) => {
                         if let Err(AppError::Invalid(inv)) = self.check_user_fields(&defs, &m).await {
@@ -179,26 +194,16 @@ impl App {
 
         let priority = match &priority_override {
             Some((p, _)) => *p,
-            None => self.priority_matrix().await?.priority(impact, urgency),
+            None => lookups.matrix(self).await?.priority(impact, urgency),
         };
         // Assigning a new incident is what moves it to "assigned".
         let status = match (kind, &assignee) {
             (Kind::Incident, Some(_)) => Status::Assigned,
             _ => kind.initial_status(),
         };
-        let mut tx = self.db.begin().await?;
-        if let Some(ext) = &input.external_id {
-            if tx.ticket_id_by_external_id(ext).await?.is_some() {
-                return Err(AppError::Conflict {
-                    code: "duplicate_external_id",
-                    message: format!("a ticket with external_id {ext:?} exists"),
-                });
-            }
-        }
-        let seq = tx.next_ticket_seq(kind).await?;
         let draft = Ticket {
             id: 0,
-            number: TicketNumber { kind, seq }.to_string(),
+            number: String::new(),
             kind,
             desk_id: desk.id,
             title,
@@ -224,16 +229,7 @@ impl App {
             resolved_at: None,
             closed_at: None,
         };
-        let t = tx.insert_ticket(&draft).await?;
-        tx.record_change(t.id, actor.user_id, "created", None, Some(&t.number), now).await?;
-        tx.index_ticket(t.id, &format!("{}\n{}", t.title, t.description)).await?;
-        for w in watcher_ids {
-            tx.add_watcher(t.id, w).await?;
-        }
-        let payload = json!({ "number": t.number, "kind": t.kind, "priority": t.priority, "group_id": t.group_id });
-        emit(&mut tx, "ticket.created", format!("ticket:{}", t.id), actor, payload, now).await?;
-        tx.commit().await?;
-        Ok(TicketView::from(&t))
+        Ok(PreparedTicket { ticket: draft, watcher_ids })
     }
 
     /// User-typed custom field values must name active users.
@@ -255,5 +251,75 @@ fn field_of(e: AppError) -> FieldError {
     match e {
         AppError::Invalid(mut inv) if !inv.0.is_empty() => inv.0.remove(0),
         other => FieldError::new("input", "unresolvable", other.to_string()),
+    }
+}
+
+/// A validated ticket, ready to insert.
+#[derive(Debug, Clone)]
+pub(crate) struct PreparedTicket {
+    pub ticket: Ticket,
+    pub watcher_ids: Vec<i64>,
+}
+
+/// Inserts a prepared ticket: number, row, history, search entry, watchers and event.
+pub(crate) async fn insert_prepared(tx: &mut Tx, actor: &Actor, p: PreparedTicket, now: Ts) -> Result<Ticket> {
+    let mut draft = p.ticket;
+    if let Some(ext) = &draft.external_id {
+        if tx.ticket_id_by_external_id(ext).await?.is_some() {
+            return Err(AppError::Conflict {
+                code: "duplicate_external_id",
+                message: format!("a ticket with external_id {ext:?} exists"),
+            });
+        }
+    }
+    let seq = tx.next_ticket_seq(draft.kind).await?;
+    draft.number = TicketNumber { kind: draft.kind, seq }.to_string();
+    let t = tx.insert_ticket(&draft).await?;
+    tx.record_change(t.id, actor.user_id, "created", None, Some(&t.number), now).await?;
+    tx.index_ticket(t.id, &format!("{}\n{}", t.title, t.description)).await?;
+    for w in p.watcher_ids {
+        tx.add_watcher(t.id, w).await?;
+    }
+    let payload = json!({ "number": t.number, "kind": t.kind, "priority": t.priority, "group_id": t.group_id });
+    emit(tx, "ticket.created", format!("ticket:{}", t.id), actor, payload, now).await?;
+    Ok(t)
+}
+
+/// Configuration read once per batch rather than once per ticket (imports, demo data).
+#[derive(Default)]
+pub(crate) struct Lookups {
+    desks: Option<Vec<opsdesk_store::tickets::ServiceDesk>>,
+    matrix: Option<opsdesk_domain::ticket::PriorityMatrix>,
+    fields: std::collections::HashMap<(i64, Kind), Vec<CustomFieldDef>>,
+}
+
+impl Lookups {
+    async fn desk(&mut self, app: &App, r: Option<&Ref>) -> Result<opsdesk_store::tickets::ServiceDesk> {
+        if self.desks.is_none() {
+            self.desks = Some(app.db.desks().await?);
+        }
+        let desks = self.desks.as_deref().unwrap_or_default();
+        let found = match r {
+            None => desks.first(),
+            Some(Ref::Id(id)) => desks.iter().find(|d| d.id == *id),
+            Some(Ref::Name(n)) => desks.iter().find(|d| d.name.eq_ignore_ascii_case(n.trim())),
+        };
+        found.cloned().ok_or_else(|| FieldError::new("desk", "unknown", "no such service desk").into())
+    }
+
+    async fn matrix(&mut self, app: &App) -> Result<opsdesk_domain::ticket::PriorityMatrix> {
+        if self.matrix.is_none() {
+            self.matrix = Some(app.priority_matrix().await?);
+        }
+        Ok(self.matrix.clone().unwrap_or_default())
+    }
+
+    async fn custom_fields(&mut self, app: &App, desk_id: i64, kind: Kind) -> Result<Vec<CustomFieldDef>> {
+        if let Some(defs) = self.fields.get(&(desk_id, kind)) {
+            return Ok(defs.clone());
+        }
+        let defs = app.custom_fields(desk_id, kind).await?;
+        self.fields.insert((desk_id, kind), defs.clone());
+        Ok(defs)
     }
 }

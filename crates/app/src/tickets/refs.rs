@@ -41,16 +41,6 @@ impl App {
         Ok(u)
     }
 
-    pub(crate) async fn resolve_desk(&self, r: Option<&Ref>) -> Result<opsdesk_store::tickets::ServiceDesk> {
-        let desks = self.db.desks().await?;
-        let found = match r {
-            None => desks.into_iter().next(),
-            Some(Ref::Id(id)) => desks.into_iter().find(|d| d.id == *id),
-            Some(Ref::Name(n)) => desks.into_iter().find(|d| d.name.eq_ignore_ascii_case(n.trim())),
-        };
-        found.ok_or_else(|| unknown("desk", "service desk"))
-    }
-
     /// A category of `desk_id` by id, by name, or by path `Parent/Child`.
     pub(crate) async fn resolve_category(&self, r: &Ref, desk_id: i64) -> Result<i64> {
         let cats = self.db.categories(Some(desk_id)).await?;

@@ -11,3 +11,4 @@ mod identities;
 mod login;
 mod processes;
 mod queue;
+mod tickets;

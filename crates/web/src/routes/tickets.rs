@@ -35,7 +35,12 @@ pub fn router() -> Router<WebState> {
         .route("/api/v1/tickets/{id}/links", post(link))
         .route("/api/v1/tickets/{id}/watchers", post(add_watcher))
         .route("/api/v1/tickets/{id}/watchers/{user_id}", delete(remove_watcher))
+        // Large enough that an oversized title or description is refused by validation, naming
+        // the field, rather than by the body limit.
+        .layer(axum::extract::DefaultBodyLimit::max(TICKET_BODY_LIMIT))
 }
+
+const TICKET_BODY_LIMIT: usize = 16 * 1024 * 1024;
 
 fn etag(version: i64) -> HeaderValue {
     HeaderValue::from_str(&format!("\"{version}\"")).unwrap_or_else(|_| HeaderValue::from_static("\"0\""))

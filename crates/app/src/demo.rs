@@ -14,6 +14,9 @@ pub struct DemoLogin {
     pub password: &'static str,
 }
 
+/// How many tickets the demo desk has.
+pub const DEMO_TICKET_COUNT: usize = crate::demo_tickets::DEMO_TICKETS;
+
 pub const DEMO_LOGINS: [DemoLogin; 3] = [
     DemoLogin { role: "admin", email: "admin@opsdesk.test", password: "opsdesk-admin" },
     DemoLogin { role: "agent", email: "agent@opsdesk.test", password: "opsdesk-agent" },
@@ -63,7 +66,7 @@ const PEOPLE: [Person; 9] = [
 impl App {
     /// Seeds the demo desk unless it is already there. Returns whether anything was created.
     pub async fn seed_demo(&self) -> Result<bool> {
-        if self.db.user_by_email(DEMO_LOGINS[0].email).await?.is_some() {
+        if self.db.user_by_email(DEMO_LOGINS[0].email).await?.is_some() && self.db.ticket_exists_any().await? {
             return Ok(false);
         }
         let system = Actor::system();
@@ -87,8 +90,22 @@ impl App {
             group_ids.push(g.id);
         }
         // Everyone without a printed login gets the password of their role's demo login.
+        // Tickets logged without a group land with the first line.
+        if let Some(desk) = self.db.desks().await?.into_iter().find(|d| d.default_group_id.is_none()) {
+            let mut tx = self.db.begin().await?;
+            tx.update_desk(desk.id, &desk.name, Some(group_ids[0])).await?;
+            tx.commit().await?;
+        }
+        let mut requesters = Vec::new();
+        let mut agents_by_group: Vec<(String, Vec<i64>)> = GROUPS.iter().map(|(g, _)| (g.to_string(), Vec::new())).collect();
         for Person { email, name, role, org, groups, tz } in PEOPLE {
-            if self.db.user_by_email(email).await?.is_some() {
+            if let Some(u) = self.db.user_by_email(email).await? {
+                if role == "requester" {
+                    requesters.push(u.id);
+                }
+                for g in groups {
+                    agents_by_group[*g].1.push(u.id);
+                }
                 continue;
             }
             let password = DEMO_LOGINS.iter().find(|l| l.role == role).map(|l| l.password.to_string());
@@ -102,10 +119,15 @@ impl App {
                 organization_id: org.map(|i| org_ids[i]),
             };
             let user = self.create_user(&system, input).await?;
+            if role == "requester" {
+                requesters.push(user.id);
+            }
             for g in groups {
                 self.add_group_member(&system, group_ids[*g], user.id).await?;
+                agents_by_group[*g].1.push(user.id);
             }
         }
+        self.seed_demo_tickets(&requesters, &agents_by_group).await?;
         Ok(true)
     }
 }

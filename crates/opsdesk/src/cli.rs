@@ -64,6 +64,22 @@ pub enum Command {
     /// Check the job queue end to end.
     #[command(subcommand)]
     Queue(QueueCommand),
+    /// Import records from another system.
+    #[command(subcommand)]
+    Import(ImportCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// Import tickets from CSV (a header row naming the fields) or JSON lines (one ticket object
+    /// per line). Every row needs an external_id; rows already imported are skipped, so running
+    /// the same file again changes nothing. Rejected rows are reported with their line number.
+    Tickets {
+        file: std::path::PathBuf,
+        /// csv or jsonl; by default taken from the file's extension.
+        #[arg(long, value_parser = ["csv", "jsonl"])]
+        format: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -200,6 +216,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let job = app.retry_job(&Actor::system(), id).await.map_err(describe)?;
             println!("{}", serde_json::to_string(&job)?);
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Import(ImportCommand::Tickets { file, format }) => {
+            let app = server::open(&database).await?;
+            crate::import::tickets(&app, &file, format.as_deref()).await
         }
         Command::Queue(QueueCommand::Probe { jobs, sleep_ms, no_wait, timeout_secs }) => {
             probe(&database, jobs, sleep_ms, no_wait, Duration::from_secs(timeout_secs)).await

@@ -3,16 +3,18 @@
 //! history and an event in the same transaction.
 
 mod config;
-mod create;
+pub(crate) mod create;
+mod import;
 mod links;
 mod list;
 mod refs;
 mod timeline;
-mod transition;
+pub(crate) mod transition;
 mod update;
 
 pub use config::{DeskInput, NewCategory, TicketSettings};
 pub use create::CreateTicket;
+pub use import::{ImportReport, ImportRow, RejectedRow};
 pub use links::LinkInput;
 pub use list::{Page, TicketPage, ViewInput, ViewWithCount};
 pub use refs::Ref;

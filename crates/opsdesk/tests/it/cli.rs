@@ -43,16 +43,6 @@ both_backends! {
         let err = String::from_utf8_lossy(&bad.stderr);
         assert!(!bad.status.success() && err.contains("--email") && err.contains("--password"), "{err}");
     }
-
-    async fn demo_is_idempotent(db: TestDb) {
-        for expected in ["demo data created", "demo data was already there"] {
-            let out = opsdesk(&db).arg("demo").output().expect("run");
-            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-            assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), expected);
-        }
-        let handle = db.connect().await;
-        assert_eq!(handle.users(0, 1000).await.expect("users").len(), 9);
-    }
 }
 
 fn serve_fails(args: &[&str], env_url: &str) -> String {
@@ -95,4 +85,63 @@ fn bad_configuration_ends_the_process_with_a_reason() {
 
     let err = serve_fails(&["--listen", "not-an-address"], &url);
     assert!(err.contains("cannot listen on"), "{err}");
+}
+
+both_backends! {
+    async fn import_tickets_is_idempotent_and_reports_lines(db: TestDb) {
+        let out = opsdesk(&db).args(["user", "create", "--email", "rita@example.test", "--name", "Rita", "--role", "requester"]).output().expect("run");
+        assert!(out.status.success());
+        let dir = tempfile::tempdir().expect("dir");
+        let csv = dir.path().join("legacy.csv");
+        std::fs::write(&csv, "external_id,kind,title,description,impact,urgency,requester\n\
+            OLD-1,incident,Printer jams,\"Paper jam, tray 2\",2,2,rita@example.test\n\
+            OLD-2,service_request,Need a headset,,3,3,rita@example.test\n\
+            OLD-3,incident,,no title here,2,2,rita@example.test\n\
+            ,incident,No external id,,2,2,rita@example.test\n\
+            OLD-5,incident,Bad impact,,9,2,rita@example.test\n").expect("write");
+        let first = opsdesk(&db).args(["import", "tickets"]).arg(&csv).output().expect("run");
+        let text = String::from_utf8_lossy(&first.stdout).to_string();
+        assert_eq!(first.status.code(), Some(2), "rejected rows make a non-zero exit: {text}");
+        assert!(text.starts_with("created 2, skipped 0 already imported, rejected 3"), "{text}");
+        assert!(text.contains("line 4: title:"), "{text}");
+        assert!(text.contains("line 5: external_id"), "{text}");
+        assert!(text.contains("line 6: impact:"), "{text}");
+        let again = opsdesk(&db).args(["import", "tickets"]).arg(&csv).output().expect("run");
+        assert!(String::from_utf8_lossy(&again.stdout).starts_with("created 0, skipped 2 already imported"), "idempotent");
+
+        let jsonl = dir.path().join("more.jsonl");
+        std::fs::write(&jsonl, "{\"external_id\": \"J-1\", \"kind\": \"problem\", \"title\": \"Printers jam weekly\", \"requester\": \"rita@example.test\"}\n\nnot json\n").expect("write");
+        let out = opsdesk(&db).args(["import", "tickets"]).arg(&jsonl).output().expect("run");
+        let text = String::from_utf8_lossy(&out.stdout).to_string();
+        assert!(text.starts_with("created 1, skipped 0 already imported, rejected 1"), "{text}");
+        assert!(text.contains("line 3: not a ticket object"), "{text}");
+
+        let handle = db.connect().await;
+        let t = handle.ticket_by_number("INC-1").await.expect("imported");
+        assert_eq!(t.title, "Printer jams");
+        assert_eq!(t.description, "Paper jam, tray 2");
+        assert_eq!(t.external_id.as_deref(), Some("OLD-1"));
+        assert!(handle.ticket_by_number("PRB-1").await.is_ok());
+    }
+
+    async fn demo_desk_has_a_thousand_tickets_and_is_idempotent(db: TestDb) {
+        for expected in ["demo data created", "demo data was already there"] {
+            let out = opsdesk(&db).arg("demo").output().expect("run");
+            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+            assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), expected);
+        }
+        let server = db.start().await;
+        assert_eq!(server.app().db.users(0, 1000).await.expect("users").len(), 9);
+        let app = server.app();
+        let (admin, _) = app.actor_for(1).await.expect("admin");
+        let all = app.count_tickets(&admin, "").await.expect("count");
+        assert_eq!(all, opsdesk_app::demo::DEMO_TICKET_COUNT as i64);
+        for q in ["kind:incident status:open", "kind:service_request status:closed", "kind:problem status:known_error", "status:on_hold"] {
+            assert!(app.count_tickets(&admin, q).await.expect("count") > 0, "the demo has {q}");
+        }
+        let (agent, _) = app.actor_for(2).await.expect("agent");
+        let mine = app.count_tickets(&agent, "").await.expect("count");
+        assert!(mine > 0 && mine < all, "the demo agent sees their groups' tickets only ({mine} of {all})");
+        server.stop().await;
+    }
 }

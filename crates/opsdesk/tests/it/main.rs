@@ -9,6 +9,7 @@ mod cli;
 mod errors;
 mod identities;
 mod login;
+mod openapi;
 mod processes;
 mod queue;
 mod tickets;

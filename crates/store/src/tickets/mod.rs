@@ -199,6 +199,20 @@ impl Db {
         Ok(on_read!(self, |p| sqlx::query_as(SQL).bind(number).fetch_one(p).await?))
     }
 
+    pub async fn ticket_exists_any(&self) -> Result<bool> {
+        let row: Option<(i64,)> =
+            on_read!(self, |p| sqlx::query_as("SELECT id FROM tickets LIMIT 1").fetch_optional(p).await?);
+        Ok(row.is_some())
+    }
+
+    pub async fn ticket_exists_with_external_id(&self, external_id: &str) -> Result<bool> {
+        let row: Option<(i64,)> = on_read!(self, |p| sqlx::query_as("SELECT id FROM tickets WHERE external_id = $1")
+            .bind(external_id)
+            .fetch_optional(p)
+            .await?);
+        Ok(row.is_some())
+    }
+
     /// Resolved tickets whose quiet period ended before `resolved_before` (for auto-close).
     pub async fn tickets_due_for_close(&self, resolved_before: Ts, limit: i64) -> Result<Vec<i64>> {
         let rows: Vec<(i64,)> = on_read!(self, |p| sqlx::query_as(

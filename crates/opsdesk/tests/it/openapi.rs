@@ -1,0 +1,18 @@
+//! The OpenAPI document: served to anyone, as JSON, describing the API.
+
+use crate::both_backends;
+use crate::helpers::*;
+
+both_backends! {
+    async fn openapi_document_is_public_json(db: TestDb) {
+        let server = db.start().await;
+        let r = server.anonymous().get("/api/v1/openapi.json").await;
+        assert_eq!(r.status, 200, "{:?}", r.body);
+        assert_eq!(r.content_type(), "application/json");
+        assert_eq!(r.body["openapi"], "3.1.0", "{:?}", r.body);
+        assert_eq!(r.body["info"]["title"], "Opsdesk API");
+        let tickets = &r.body["paths"]["/api/v1/tickets"];
+        assert!(tickets["get"].is_object() && tickets["post"].is_object(), "tickets are described: {tickets:?}");
+        server.stop().await;
+    }
+}

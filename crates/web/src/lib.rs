@@ -5,6 +5,7 @@
 
 mod extract;
 mod layers;
+mod openapi;
 mod pages;
 mod problem;
 mod routes;
@@ -59,7 +60,7 @@ pub fn metrics_handle() -> PrometheusHandle {
 /// The whole HTTP application: every resource's router merged, wrapped in the common layers.
 pub fn router(state: WebState) -> Router {
     let api = routes::router();
-    let app = Router::new().merge(api).merge(pages::router()).merge(routes::health::router());
+    let app = Router::new().merge(api).merge(pages::router()).merge(routes::health::router()).merge(openapi::router());
     layers::wrap(app, state.clone()).with_state(state)
 }
 

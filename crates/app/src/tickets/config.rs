@@ -142,6 +142,9 @@ impl App {
     }
 
     pub async fn categories(&self, desk_id: Option<i64>) -> Result<Vec<Category>> {
+        if let Some(id) = desk_id {
+            self.db.desk(id).await?;
+        }
         Ok(self.db.categories(desk_id).await?)
     }
 

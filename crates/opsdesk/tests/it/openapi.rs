@@ -1,7 +1,6 @@
 //! The OpenAPI document: served to anyone, as JSON, describing the API.
 
 use crate::both_backends;
-use crate::helpers::*;
 
 both_backends! {
     async fn openapi_document_is_public_json(db: TestDb) {

@@ -285,7 +285,7 @@ both_backends! {
         let mut sorted = priorities.clone();
         sorted.sort();
         assert_eq!(priorities, sorted, "ordered by priority");
-        d.agent.get("/api/v1/tickets?after=garbage").await.assert_problem(422, "validation_failed");
+        d.agent.get("/api/v1/tickets?after=garbage").await.assert_problem(400, "invalid_query");
 
         let v = d.agent.post("/api/v1/views", json!({"name": "Network urgent", "query": "status:open group:Network priority:P1,P2", "group_id": d.group_id})).await;
         assert_eq!(v.status, 201, "{:?}", v.body);

@@ -52,8 +52,21 @@ async fn login(
     Ok((jar, Json(body)))
 }
 
-async fn logout(State(s): State<WebState>, ip: ClientIp, jar: CookieJar) -> ApiResult<impl IntoResponse> {
+/// Signing out is a write like any other: with a live session it needs the CSRF token, so
+/// another site cannot sign a person out.
+async fn logout(
+    State(s): State<WebState>,
+    ip: ClientIp,
+    jar: CookieJar,
+    headers: axum::http::HeaderMap,
+) -> ApiResult<impl IntoResponse> {
     if let Some(c) = jar.get(SESSION_COOKIE) {
+        if let Ok(auth) = s.app.authenticate_session(c.value()).await {
+            let submitted = headers.get(crate::extract::CSRF_HEADER).and_then(|v| v.to_str().ok());
+            if !opsdesk_app::App::csrf_ok(&auth, submitted) {
+                return Err(crate::extract::csrf_problem());
+            }
+        }
         s.app.logout(c.value(), &ip.origin()).await?;
     }
     Ok((jar.remove(removal_cookie()), StatusCode::NO_CONTENT))

@@ -97,7 +97,8 @@ impl App {
             tx.commit().await?;
         }
         let mut requesters = Vec::new();
-        let mut agents_by_group: Vec<(String, Vec<i64>)> = GROUPS.iter().map(|(g, _)| (g.to_string(), Vec::new())).collect();
+        let mut agents_by_group: Vec<(String, Vec<i64>)> =
+            GROUPS.iter().map(|(g, _)| (g.to_string(), Vec::new())).collect();
         for Person { email, name, role, org, groups, tz } in PEOPLE {
             if let Some(u) = self.db.user_by_email(email).await? {
                 if role == "requester" {

@@ -14,29 +14,109 @@ pub const DEMO_TICKETS: usize = 1000;
 
 /// (group, kind, title, description)
 const TEMPLATES: [(&str, Kind, &str, &str); 24] = [
-    ("Network", Kind::Incident, "VPN disconnects every few minutes", "Since this morning the VPN client drops the tunnel and reconnects."),
-    ("Network", Kind::Incident, "Wi-Fi very slow in meeting room", "Video calls freeze; the access point light is amber."),
-    ("Network", Kind::Incident, "Cannot reach the intranet", "The intranet times out from the office network but works from home."),
-    ("Network", Kind::ServiceRequest, "Firewall rule for supplier portal", "Please open HTTPS to the supplier's new portal for the purchasing team."),
-    ("Network", Kind::Problem, "Recurring VPN tunnel drops", "Several VPN incidents a week point to the concentrator firmware."),
+    (
+        "Network",
+        Kind::Incident,
+        "VPN disconnects every few minutes",
+        "Since this morning the VPN client drops the tunnel and reconnects.",
+    ),
+    (
+        "Network",
+        Kind::Incident,
+        "Wi-Fi very slow in meeting room",
+        "Video calls freeze; the access point light is amber.",
+    ),
+    (
+        "Network",
+        Kind::Incident,
+        "Cannot reach the intranet",
+        "The intranet times out from the office network but works from home.",
+    ),
+    (
+        "Network",
+        Kind::ServiceRequest,
+        "Firewall rule for supplier portal",
+        "Please open HTTPS to the supplier's new portal for the purchasing team.",
+    ),
+    (
+        "Network",
+        Kind::Problem,
+        "Recurring VPN tunnel drops",
+        "Several VPN incidents a week point to the concentrator firmware.",
+    ),
     ("Network", Kind::Incident, "Network printer unreachable", "The second-floor printer is not found by any laptop."),
-    ("Applications", Kind::Incident, "Outlook keeps asking for the password", "After the update Outlook prompts for credentials every hour."),
-    ("Applications", Kind::Incident, "Expense app shows error 500", "Submitting an expense report fails with an internal error."),
-    ("Applications", Kind::Incident, "CRM search returns nothing", "Searching customers by name returns an empty list."),
-    ("Applications", Kind::ServiceRequest, "Access to the finance reporting tool", "New controller needs read access to the quarterly reports."),
-    ("Applications", Kind::Problem, "CRM search index corrupts after nightly job", "Search breaks every few days after the nightly import."),
-    ("Applications", Kind::Incident, "Teams calls drop after ten minutes", "Calls end abruptly for the whole sales team."),
-    ("Workplace", Kind::ServiceRequest, "New laptop for new starter", "A new colleague starts on Monday and needs a laptop and a headset."),
+    (
+        "Applications",
+        Kind::Incident,
+        "Outlook keeps asking for the password",
+        "After the update Outlook prompts for credentials every hour.",
+    ),
+    (
+        "Applications",
+        Kind::Incident,
+        "Expense app shows error 500",
+        "Submitting an expense report fails with an internal error.",
+    ),
+    (
+        "Applications",
+        Kind::Incident,
+        "CRM search returns nothing",
+        "Searching customers by name returns an empty list.",
+    ),
+    (
+        "Applications",
+        Kind::ServiceRequest,
+        "Access to the finance reporting tool",
+        "New controller needs read access to the quarterly reports.",
+    ),
+    (
+        "Applications",
+        Kind::Problem,
+        "CRM search index corrupts after nightly job",
+        "Search breaks every few days after the nightly import.",
+    ),
+    (
+        "Applications",
+        Kind::Incident,
+        "Teams calls drop after ten minutes",
+        "Calls end abruptly for the whole sales team.",
+    ),
+    (
+        "Workplace",
+        Kind::ServiceRequest,
+        "New laptop for new starter",
+        "A new colleague starts on Monday and needs a laptop and a headset.",
+    ),
     ("Workplace", Kind::Incident, "Laptop battery drains quickly", "The battery lasts under an hour since last week."),
     ("Workplace", Kind::ServiceRequest, "Second monitor", "Please provide a second 27-inch monitor for my desk."),
     ("Workplace", Kind::Incident, "Docking station not detecting screens", "External screens stay black when docked."),
     ("Workplace", Kind::ServiceRequest, "Replace broken mobile phone", "The screen of my company phone is cracked."),
-    ("Workplace", Kind::Problem, "Docking stations lose displays after firmware update", "Many dock incidents since the last firmware rollout."),
+    (
+        "Workplace",
+        Kind::Problem,
+        "Docking stations lose displays after firmware update",
+        "Many dock incidents since the last firmware rollout.",
+    ),
     ("Service Desk", Kind::Incident, "Password reset needed", "I am locked out after too many attempts."),
-    ("Service Desk", Kind::Incident, "MFA app lost with old phone", "I changed phones and cannot approve sign-ins any more."),
-    ("Service Desk", Kind::ServiceRequest, "Shared mailbox for the events team", "We need events@ as a shared mailbox for four people."),
+    (
+        "Service Desk",
+        Kind::Incident,
+        "MFA app lost with old phone",
+        "I changed phones and cannot approve sign-ins any more.",
+    ),
+    (
+        "Service Desk",
+        Kind::ServiceRequest,
+        "Shared mailbox for the events team",
+        "We need events@ as a shared mailbox for four people.",
+    ),
     ("Service Desk", Kind::Incident, "Account locked out", "My account is locked and I cannot sign in to anything."),
-    ("Service Desk", Kind::ServiceRequest, "Software install: diagram editor", "Please install the diagram editor on my laptop."),
+    (
+        "Service Desk",
+        Kind::ServiceRequest,
+        "Software install: diagram editor",
+        "Please install the diagram editor on my laptop.",
+    ),
     ("Service Desk", Kind::Incident, "Cannot print PDF files", "Printing PDFs shows a spooler error."),
 ];
 
@@ -59,7 +139,11 @@ const NOTES: [&str; 5] = [
 
 impl App {
     /// Creates the demo tickets unless tickets already exist.
-    pub(crate) async fn seed_demo_tickets(&self, requesters: &[i64], agents_by_group: &[(String, Vec<i64>)]) -> Result<()> {
+    pub(crate) async fn seed_demo_tickets(
+        &self,
+        requesters: &[i64],
+        agents_by_group: &[(String, Vec<i64>)],
+    ) -> Result<()> {
         if self.db.ticket_exists_any().await? {
             return Ok(());
         }
@@ -75,8 +159,10 @@ impl App {
                 let (group, kind, title, description) = TEMPLATES[rng.gen_range(0..TEMPLATES.len())];
                 // Older tickets first, so numbers grow with time.
                 let created = Ts::from_micros(now - (DEMO_TICKETS - n) as i64 * 90 * day / DEMO_TICKETS as i64);
-                let agents = agents_by_group.iter().find(|(g, _)| g == group).map(|(_, a)| a.clone()).unwrap_or_default();
-                let assignee = (!agents.is_empty() && rng.gen_bool(0.7)).then(|| agents[rng.gen_range(0..agents.len())]);
+                let agents =
+                    agents_by_group.iter().find(|(g, _)| g == group).map(|(_, a)| a.clone()).unwrap_or_default();
+                let assignee =
+                    (!agents.is_empty() && rng.gen_bool(0.7)).then(|| agents[rng.gen_range(0..agents.len())]);
                 let requester = requesters[rng.gen_range(0..requesters.len())];
                 let input = CreateTicket {
                     kind: kind.as_str().into(),
@@ -106,8 +192,12 @@ impl App {
                 let age = (DEMO_TICKETS - n) as f64 / DEMO_TICKETS as f64;
                 let path: &[Status] = match kind {
                     Kind::Incident => &[Status::InProgress, Status::OnHold, Status::Resolved, Status::Closed],
-                    Kind::ServiceRequest => &[Status::AwaitingApproval, Status::Fulfilling, Status::Fulfilled, Status::Closed],
-                    Kind::Problem => &[Status::Assessed, Status::RootCauseAnalysis, Status::KnownError, Status::Resolved],
+                    Kind::ServiceRequest => {
+                        &[Status::AwaitingApproval, Status::Fulfilling, Status::Fulfilled, Status::Closed]
+                    }
+                    Kind::Problem => {
+                        &[Status::Assessed, Status::RootCauseAnalysis, Status::KnownError, Status::Resolved]
+                    }
                 };
                 let steps = ((age * 4.5) as usize + rng.gen_range(0..2)).min(path.len());
                 for (k, to) in path.iter().take(steps).enumerate() {

@@ -75,3 +75,11 @@ impl Origin {
         Origin { ip: "console".into() }
     }
 }
+
+/// For optional input fields that can also be cleared: absent stays `None` (with
+/// `#[serde(default)]`), present-and-null becomes `Some(None)`.
+pub(crate) fn nullable<'de, D: serde::Deserializer<'de>, T: serde::Deserialize<'de>>(
+    d: D,
+) -> std::result::Result<Option<Option<T>>, D::Error> {
+    <Option<T> as serde::Deserialize>::deserialize(d).map(Some)
+}

@@ -36,19 +36,11 @@ pub struct UpdateUser {
     pub role: Option<String>,
     pub time_zone: Option<String>,
     pub locale: Option<String>,
-    #[serde(default, with = "double_option")]
+    #[serde(default, deserialize_with = "crate::nullable")]
     pub organization_id: Option<Option<i64>>,
     pub active: Option<bool>,
     pub sees_all_groups: Option<bool>,
     pub password: Option<String>,
-}
-
-/// Distinguishes an absent field from an explicit `null`.
-mod double_option {
-    use serde::{Deserialize, Deserializer};
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<i64>>, D::Error> {
-        Option::<i64>::deserialize(d).map(Some)
-    }
 }
 
 impl App {

@@ -32,14 +32,20 @@ pub type ImportRow = (u64, std::result::Result<CreateTicket, String>);
 
 fn reason(e: &AppError) -> String {
     match e {
-        AppError::Invalid(inv) => inv.0.iter().map(|f| format!("{}: {}", f.field, f.message)).collect::<Vec<_>>().join("; "),
+        AppError::Invalid(inv) => {
+            inv.0.iter().map(|f| format!("{}: {}", f.field, f.message)).collect::<Vec<_>>().join("; ")
+        }
         other => other.to_string(),
     }
 }
 
 impl App {
     /// Imports `rows` as `actor` (the console operator for `opsdesk import`).
-    pub async fn import_tickets(&self, actor: &Actor, rows: impl IntoIterator<Item = ImportRow>) -> Result<ImportReport> {
+    pub async fn import_tickets(
+        &self,
+        actor: &Actor,
+        rows: impl IntoIterator<Item = ImportRow>,
+    ) -> Result<ImportReport> {
         let mut report = ImportReport::default();
         let mut lookups = Lookups::default();
         let mut batch: Vec<(u64, PreparedTicket)> = Vec::new();
@@ -72,7 +78,12 @@ impl App {
         Ok(report)
     }
 
-    async fn write_batch(&self, actor: &Actor, batch: Vec<(u64, PreparedTicket)>, report: &mut ImportReport) -> Result<()> {
+    async fn write_batch(
+        &self,
+        actor: &Actor,
+        batch: Vec<(u64, PreparedTicket)>,
+        report: &mut ImportReport,
+    ) -> Result<()> {
         if batch.is_empty() {
             return Ok(());
         }

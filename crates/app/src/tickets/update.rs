@@ -9,7 +9,7 @@ use opsdesk_domain::validation::Checks;
 use opsdesk_domain::{Actor, FieldError, Role};
 use opsdesk_store::tickets::Ticket;
 use opsdesk_store::Ts;
-use serde::{Deserialize, Deserializer};
+use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
 /// A partial update. Absent fields stay; `null` clears a clearable field.
@@ -21,23 +21,18 @@ pub struct UpdateTicket {
     pub impact: Option<i64>,
     pub urgency: Option<i64>,
     /// `"P1"` overrides the matrix (with `priority_reason`); `null` returns to the matrix.
-    #[serde(default, deserialize_with = "nullable")]
+    #[serde(default, deserialize_with = "crate::nullable")]
     pub priority: Option<Option<String>>,
     pub priority_reason: Option<String>,
-    #[serde(default, deserialize_with = "nullable")]
+    #[serde(default, deserialize_with = "crate::nullable")]
     pub category: Option<Option<Ref>>,
-    #[serde(default, deserialize_with = "nullable")]
+    #[serde(default, deserialize_with = "crate::nullable")]
     pub group: Option<Option<Ref>>,
-    #[serde(default, deserialize_with = "nullable")]
+    #[serde(default, deserialize_with = "crate::nullable")]
     pub assignee: Option<Option<Ref>>,
     pub requester: Option<Ref>,
     pub custom_fields: Option<Map<String, Value>>,
     pub shared_with_organization: Option<bool>,
-}
-
-/// Present-and-null becomes `Some(None)`; absent stays `None` (via `default`).
-fn nullable<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> std::result::Result<Option<Option<T>>, D::Error> {
-    Option::<T>::deserialize(d).map(Some)
 }
 
 fn text(v: Option<i64>) -> Option<String> {

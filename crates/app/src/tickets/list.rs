@@ -70,7 +70,7 @@ fn encode_cursor(sort: SortCol, value: i64, id: i64) -> String {
 
 fn decode_cursor(sort: SortCol, cursor: &str) -> Result<(i64, i64)> {
     let bad = || {
-        AppError::from(FieldError::new("after", "invalid_cursor", "after is a cursor returned as next by this list"))
+        AppError::Query(FieldError::new("after", "invalid_cursor", "after is a cursor returned as next by this list"))
     };
     let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(cursor).map_err(|_| bad())?;
     let text = String::from_utf8(raw).map_err(|_| bad())?;
@@ -346,7 +346,8 @@ impl App {
             conds.push(c);
         }
         let (sort, descending) = match parsed.sort {
-            None => (SortCol::Created, true),
+            // Newest first: ids grow with creation, and id order lets search stop early.
+            None => (SortCol::Id, true),
             Some(s) => (
                 match s.key {
                     SortKey::Priority => SortCol::Priority,

@@ -315,7 +315,7 @@ fn cond(sql: &mut Sql, backend: Backend, c: &Cond) -> String {
 }
 
 /// The WHERE clause (without the keyword) of a filter, ignoring sort and paging.
-fn where_clause(sql: &mut Sql, backend: Backend, f: &TicketFilter) -> String {
+fn where_clause(sql: &mut Sql, backend: Backend, f: &TicketFilter, fts_driven: bool) -> String {
     let mut parts: Vec<String> = Vec::new();
     if let Some(v) = visibility(sql, &f.visibility) {
         parts.push(v);
@@ -323,7 +323,7 @@ fn where_clause(sql: &mut Sql, backend: Backend, f: &TicketFilter) -> String {
     for c in &f.conds {
         parts.push(cond(sql, backend, c));
     }
-    parts.extend(super::search::text_conditions(sql, backend, &f.text, f.search_internal));
+    parts.extend(super::search::text_conditions(sql, backend, &f.text, f.search_internal, fts_driven));
     if parts.is_empty() {
         "TRUE".into()
     } else {
@@ -336,31 +336,44 @@ impl Db {
     pub async fn list_tickets(&self, f: &TicketFilter) -> Result<Vec<Ticket>> {
         let backend = self.backend();
         let mut sql = Sql::default();
-        let mut w = where_clause(&mut sql, backend, f);
+        // A search in id order on SQLite walks the FTS5 index newest first and stops after one
+        // page, instead of collecting every match and sorting it: a common word matches a large
+        // part of a big desk.
+        let positives = super::search::positive_terms(&f.text);
+        let fts_driven = backend == Backend::Sqlite && f.sort == SortCol::Id && !positives.is_empty();
+        let (from, id_col, mut w) = if fts_driven {
+            let m = sql.arg(Arg::T(super::search::fts5_expression(&positives, f.search_internal)));
+            let rest = where_clause(&mut sql, backend, f, true);
+            (
+                "ticket_search JOIN tickets t ON t.id = ticket_search.rowid",
+                "ticket_search.rowid",
+                format!("ticket_search MATCH {m} AND {rest}"),
+            )
+        } else {
+            ("tickets t", "t.id", where_clause(&mut sql, backend, f, false))
+        };
         let col = f.sort.sql();
         let (cmp, dir) = if f.descending { ("<", "DESC") } else { (">", "ASC") };
         if let Some((value, id)) = f.after {
             let v = sql.arg(Arg::I(value));
             let i = sql.arg(Arg::I(id));
             w = if f.sort == SortCol::Id {
-                format!("{w} AND t.id {cmp} {i}")
+                format!("{w} AND {id_col} {cmp} {i}")
             } else {
                 format!("{w} AND ({col} {cmp} {v} OR ({col} = {v} AND t.id {cmp} {i}))")
             };
         }
         let limit = sql.arg(Arg::I(f.limit));
-        let order = if f.sort == SortCol::Id { format!("t.id {dir}") } else { format!("{col} {dir}, t.id {dir}") };
-        sql.text = format!(
-            "SELECT {} FROM tickets t WHERE {w} ORDER BY {order} LIMIT {limit}",
-            ticket_cols!().replace(", ", ", t.").replacen("id", "t.id", 1)
-        );
+        let order = if f.sort == SortCol::Id { format!("{id_col} {dir}") } else { format!("{col} {dir}, t.id {dir}") };
+        let cols = ticket_cols!().split(", ").map(|c| format!("t.{c}")).collect::<Vec<_>>().join(", ");
+        sql.text = format!("SELECT {cols} FROM {from} WHERE {w} ORDER BY {order} LIMIT {limit}");
         Ok(on_read!(self, |p| bind_all!(sqlx::query_as(&sql.text), &sql.args).fetch_all(p).await?))
     }
 
     /// How many tickets match `f` (sort and paging ignored).
     pub async fn count_tickets(&self, f: &TicketFilter) -> Result<i64> {
         let mut sql = Sql::default();
-        let w = where_clause(&mut sql, self.backend(), f);
+        let w = where_clause(&mut sql, self.backend(), f, false);
         sql.text = format!("SELECT COUNT(*) FROM tickets t WHERE {w}");
         let row: (i64,) = on_read!(self, |p| bind_all!(sqlx::query_as(&sql.text), &sql.args).fetch_one(p).await?);
         Ok(row.0)

@@ -74,17 +74,37 @@ fn fts5_literal(s: &str) -> String {
     format!("\"{}\"", s.replace('"', "\"\""))
 }
 
-/// SQL conditions for the full-text terms of a filter.
-pub(super) fn text_conditions(sql: &mut Sql, backend: Backend, terms: &[TextTerm], internal: bool) -> Vec<String> {
+/// The FTS5 expression matching all of `terms` (restricted to the public column unless
+/// `internal`).
+pub(super) fn fts5_expression(terms: &[&TextTerm], internal: bool) -> String {
+    let expr = terms.iter().map(|t| fts5_literal(&t.text)).collect::<Vec<_>>().join(" AND ");
+    if internal {
+        expr
+    } else {
+        format!("public_text : ({expr})")
+    }
+}
+
+pub(super) fn positive_terms(terms: &[TextTerm]) -> Vec<&TextTerm> {
+    terms.iter().filter(|t| !t.negated && !t.text.trim().is_empty()).collect()
+}
+
+/// SQL conditions for the full-text terms of a filter. With `skip_positive` the caller drives
+/// the query from the search index itself and matches the positive terms there.
+pub(super) fn text_conditions(
+    sql: &mut Sql,
+    backend: Backend,
+    terms: &[TextTerm],
+    internal: bool,
+    skip_positive: bool,
+) -> Vec<String> {
     let mut out = Vec::new();
-    let positives: Vec<&TextTerm> = terms.iter().filter(|t| !t.negated && !t.text.trim().is_empty()).collect();
+    let positives: Vec<&TextTerm> = if skip_positive { Vec::new() } else { positive_terms(terms) };
     let negatives: Vec<&TextTerm> = terms.iter().filter(|t| t.negated && !t.text.trim().is_empty()).collect();
     let matching = |sql: &mut Sql, group: &[&TextTerm]| -> String {
         match backend {
             Backend::Sqlite => {
-                let expr = group.iter().map(|t| fts5_literal(&t.text)).collect::<Vec<_>>().join(" AND ");
-                let expr = if internal { expr } else { format!("public_text : ({expr})") };
-                let m = sql.arg(Arg::T(expr));
+                let m = sql.arg(Arg::T(fts5_expression(group, internal)));
                 format!("SELECT rowid FROM ticket_search WHERE ticket_search MATCH {m}")
             }
             Backend::Postgres => {

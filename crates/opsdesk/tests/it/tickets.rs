@@ -287,6 +287,27 @@ both_backends! {
         assert_eq!(priorities, sorted, "ordered by priority");
         d.agent.get("/api/v1/tickets?after=garbage").await.assert_problem(400, "invalid_query");
 
+        // A full-text search pages newest first through every match, once each.
+        let mut found = Vec::new();
+        let mut after: Option<String> = None;
+        loop {
+            let path = match &after {
+                Some(a) => format!("/api/v1/tickets?q=ticket&limit=2&after={a}"),
+                None => "/api/v1/tickets?q=ticket&limit=2".to_string(),
+            };
+            let page = d.agent.get(&path).await;
+            assert_eq!(page.status, 200, "{:?}", page.body);
+            found.extend(page.body["items"].as_array().expect("items").iter().map(|t| t["id"].as_i64().expect("id")));
+            match page.body["next"].as_str() {
+                Some(n) => after = Some(n.to_string()),
+                None => break,
+            }
+        }
+        let mut newest_first = found.clone();
+        newest_first.sort_unstable_by(|a, b| b.cmp(a));
+        assert_eq!(found, newest_first);
+        assert_eq!(found.len(), 5);
+
         let v = d.agent.post("/api/v1/views", json!({"name": "Network urgent", "query": "status:open group:Network priority:P1,P2", "group_id": d.group_id})).await;
         assert_eq!(v.status, 201, "{:?}", v.body);
         d.agent.post("/api/v1/views", json!({"name": "Broken", "query": "colour:red"})).await.assert_problem(422, "validation_failed");

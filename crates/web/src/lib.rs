@@ -9,6 +9,7 @@ mod openapi;
 mod pages;
 mod problem;
 mod routes;
+mod ui;
 
 pub use problem::Problem;
 
@@ -60,7 +61,7 @@ pub fn metrics_handle() -> PrometheusHandle {
 /// The whole HTTP application: every resource's router merged, wrapped in the common layers.
 pub fn router(state: WebState) -> Router {
     let api = routes::router();
-    let app = Router::new().merge(api).merge(pages::router()).merge(routes::health::router()).merge(openapi::router());
+    let app = Router::new().merge(api).merge(pages::router()).merge(ui::router()).merge(routes::health::router()).merge(openapi::router());
     layers::wrap(app, state.clone()).with_state(state)
 }
 

@@ -1,4 +1,5 @@
-//! Server-rendered pages. For now: sign in, a landing page, sign out. Every form post carries a
+//! Sign in and sign out; `/` sends a signed-in user to the portal or the agent console (see
+//! `ui`). Every form post carries a
 //! CSRF token; the sign-in form, which comes before any session, uses a double-submit cookie.
 
 use crate::extract::{check_same_origin, ClientIp, SESSION_COOKIE};
@@ -41,15 +42,6 @@ struct LoginPage {
     next: String,
     email: String,
     message: Option<String>,
-}
-
-#[derive(Template, WebTemplate)]
-#[template(path = "home.html")]
-struct HomePage {
-    name: String,
-    email: String,
-    role: String,
-    csrf: String,
 }
 
 /// Only same-origin relative paths are followed after sign-in; anything else (`//evil`,
@@ -156,16 +148,24 @@ async fn login(State(s): State<WebState>, ip: ClientIp, jar: CookieJar, req: Req
     }
 }
 
+#[derive(Template, WebTemplate)]
+#[template(path = "start.html")]
+struct StartNote {
+    name: String,
+    email: String,
+    target: &'static str,
+}
+
+/// The start page sends each user to their place: requesters to the portal, others to the
+/// agent console. The redirect carries a short note with a link, as HTTP suggests for 303.
 async fn home(State(s): State<WebState>, jar: CookieJar) -> Response {
     let Some(cookie) = jar.get(SESSION_COOKIE) else { return Redirect::to("/login").into_response() };
     match s.app.authenticate_session(cookie.value()).await {
-        Ok(auth) => HomePage {
-            name: auth.user.name.clone(),
-            email: auth.user.email.clone(),
-            role: auth.user.role.to_string(),
-            csrf: auth.csrf_token.clone().unwrap_or_default(),
+        Ok(auth) => {
+            let target = crate::ui::home_for(auth.user.role);
+            let note = StartNote { name: auth.user.name.clone(), email: auth.user.email.clone(), target };
+            (StatusCode::SEE_OTHER, [(header::LOCATION, target)], note).into_response()
         }
-        .into_response(),
         Err(_) => Redirect::to("/login").into_response(),
     }
 }

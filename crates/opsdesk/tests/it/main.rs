@@ -5,6 +5,7 @@
 mod helpers;
 
 mod access;
+mod browser;
 mod cli;
 mod errors;
 mod identities;

@@ -1,0 +1,250 @@
+//! The self-service portal: requesters log tickets, follow their own and their organisation's,
+//! reply publicly, and confirm or reopen a resolution. Internal notes are never shown here.
+
+use super::agent_ticket::attach;
+use super::view::{conversation, words, AttachmentRow, Entry, Names, TicketRow};
+use super::{app_error, describe, signed_in, Nav, UploadPost};
+use crate::WebState;
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Path, State};
+use axum::http::Uri;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use axum_extra::extract::CookieJar;
+use opsdesk_app::auth::Authenticated;
+use opsdesk_app::tickets::{CreateTicket, Page, Ref, TicketView, TransitionInput};
+
+pub fn router() -> Router<WebState> {
+    Router::new()
+        .route("/portal", get(home))
+        .route("/portal/new", get(new_form).post(create))
+        .route("/portal/tickets/{number}", get(ticket))
+        .route("/portal/tickets/{number}/reply", post(reply))
+        .route("/portal/tickets/{number}/transitions", post(transition))
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "portal/home.html")]
+struct HomePage {
+    nav: Nav,
+    mine: Vec<TicketRow>,
+    shared: Vec<TicketRow>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "portal/new.html")]
+struct NewPage {
+    nav: Nav,
+    categories: Vec<(String, String)>,
+    kind: String,
+    category: String,
+    title: String,
+    description: String,
+    error: Option<String>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "portal/ticket.html")]
+struct TicketPage {
+    nav: Nav,
+    t: TicketView,
+    kind: String,
+    status: String,
+    entries: Vec<Entry>,
+    files: Vec<AttachmentRow>,
+    resolved: bool,
+    open: bool,
+    reopen_to: String,
+    error: Option<String>,
+    notice: Option<String>,
+}
+
+async fn home(State(s): State<WebState>, jar: CookieJar, uri: Uri) -> Response {
+    let auth = match signed_in(&s, &jar, &uri).await {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let page = Page { q: String::new(), limit: 200, after: None };
+    let list = match s.app.list_tickets(&auth.actor, &page).await {
+        Ok(l) => l,
+        Err(e) => return app_error(Some(Nav::of(&auth)), e),
+    };
+    let mut names = Names::default();
+    let (mut mine, mut shared) = (Vec::new(), Vec::new());
+    for t in &list.items {
+        let row = TicketRow::of(t, &s.app, &auth.actor, &mut names).await;
+        if t.requester_id == auth.user.id {
+            mine.push(row);
+        } else {
+            shared.push(row);
+        }
+    }
+    HomePage { nav: Nav::of(&auth), mine, shared }.into_response()
+}
+
+/// Categories of every desk, as `(id, "Desk / Parent / Name")`.
+async fn category_choices(s: &WebState) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let desks = s.app.desks().await.unwrap_or_default();
+    for d in &desks {
+        let cats = s.app.categories(Some(d.id)).await.unwrap_or_default();
+        for c in &cats {
+            let parent = c.parent_id.and_then(|p| cats.iter().find(|x| x.id == p)).map(|p| format!("{} / ", p.name));
+            let label = if desks.len() > 1 {
+                format!("{} / {}{}", d.name, parent.unwrap_or_default(), c.name)
+            } else {
+                format!("{}{}", parent.unwrap_or_default(), c.name)
+            };
+            out.push((c.id.to_string(), label));
+        }
+    }
+    out
+}
+
+async fn new_form(State(s): State<WebState>, jar: CookieJar, uri: Uri) -> Response {
+    let auth = match signed_in(&s, &jar, &uri).await {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    NewPage {
+        nav: Nav::of(&auth),
+        categories: category_choices(&s).await,
+        kind: "incident".into(),
+        category: String::new(),
+        title: String::new(),
+        description: String::new(),
+        error: None,
+    }
+    .into_response()
+}
+
+async fn create(State(s): State<WebState>, post: UploadPost) -> Response {
+    let UploadPost { auth, fields, file } = post;
+    let kind = if fields.get("kind") == Some("service_request") { "service_request" } else { "incident" };
+    let category_id = fields.get("category").and_then(|c| c.parse::<i64>().ok());
+    let mut desk = None;
+    if let Some(c) = category_id {
+        for d in s.app.desks().await.unwrap_or_default() {
+            if s.app.categories(Some(d.id)).await.unwrap_or_default().iter().any(|x| x.id == c) {
+                desk = Some(Ref::Id(d.id));
+            }
+        }
+    }
+    let input = CreateTicket {
+        kind: kind.into(),
+        title: fields.raw("title").into(),
+        description: fields.raw("description").replace("\r\n", "\n"),
+        category: category_id.map(Ref::Id),
+        desk,
+        ..Default::default()
+    };
+    match s.app.create_ticket(&auth.actor, input).await {
+        Ok(t) => {
+            let mut target = format!("/portal/tickets/{}", t.number);
+            if let Some(f) = file {
+                if attach(&s, &auth, &t.number, f, true).await.is_err() {
+                    target.push_str("?attachment=failed");
+                }
+            }
+            Redirect::to(&target).into_response()
+        }
+        Err(e) => NewPage {
+            nav: Nav::of(&auth),
+            categories: category_choices(&s).await,
+            kind: kind.into(),
+            category: category_id.map(|c| c.to_string()).unwrap_or_default(),
+            title: fields.raw("title").into(),
+            description: fields.raw("description").into(),
+            error: Some(describe(&e)),
+        }
+        .into_response(),
+    }
+}
+
+async fn render(
+    s: &WebState,
+    auth: &Authenticated,
+    number: &str,
+    error: Option<String>,
+    notice: Option<String>,
+) -> Response {
+    let (t, tl) = match s.app.timeline(&auth.actor, number).await {
+        Ok(x) => x,
+        Err(e) => return app_error(Some(Nav::of(auth)), e),
+    };
+    let mut names = Names::default();
+    let (entries, files) = conversation(&t, &tl, &s.app, &auth.actor, &mut names, true).await;
+    let resolved = t.status == t.kind.resolved_status();
+    TicketPage {
+        nav: Nav::of(auth),
+        kind: words(t.kind.as_str()),
+        status: words(t.status.as_str()),
+        resolved,
+        open: t.status.is_open(),
+        reopen_to: t.kind.reopen_status().as_str().into(),
+        entries,
+        files,
+        error,
+        notice,
+        t,
+    }
+    .into_response()
+}
+
+#[derive(serde::Deserialize, Default)]
+struct TicketQuery {
+    attachment: Option<String>,
+}
+
+async fn ticket(
+    State(s): State<WebState>,
+    jar: CookieJar,
+    uri: Uri,
+    Path(number): Path<String>,
+    q: Result<axum::extract::Query<TicketQuery>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let auth = match signed_in(&s, &jar, &uri).await {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let error = q
+        .ok()
+        .and_then(|q| q.0.attachment)
+        .map(|_| "The ticket was logged, but the attachment could not be added.".to_string());
+    render(&s, &auth, &number, error, None).await
+}
+
+async fn reply(State(s): State<WebState>, Path(number): Path<String>, post: UploadPost) -> Response {
+    let UploadPost { auth, fields, file } = post;
+    let body = fields.raw("body").replace("\r\n", "\n");
+    if body.trim().is_empty() && file.is_none() {
+        return render(&s, &auth, &number, Some("Write a reply or attach a file.".into()), None).await;
+    }
+    if !body.trim().is_empty() {
+        if let Err(e) = s.app.add_comment(&auth.actor, &number, &body, true).await {
+            return render(&s, &auth, &number, Some(describe(&e)), None).await;
+        }
+    }
+    if let Some(f) = file {
+        if let Err(e) = attach(&s, &auth, &number, f, true).await {
+            return render(&s, &auth, &number, Some(e), None).await;
+        }
+    }
+    Redirect::to(&format!("/portal/tickets/{}", super::view::enc(&number))).into_response()
+}
+
+/// Confirm a resolution (close) or reopen; the application decides what a requester may do.
+async fn transition(State(s): State<WebState>, Path(number): Path<String>, post: super::FormPost) -> Response {
+    let super::FormPost { auth, fields } = post;
+    let to = fields.get("to").unwrap_or("").to_string();
+    let input = TransitionInput { to, comment: fields.get("comment").map(str::to_string), ..Default::default() };
+    match s.app.transition_ticket(&auth.actor, &number, None, input).await {
+        Ok(t) => {
+            let msg = format!("Thank you. The ticket is now {}.", words(t.status.as_str()));
+            render(&s, &auth, &number, None, Some(msg)).await
+        }
+        Err(e) => render(&s, &auth, &number, Some(describe(&e)), None).await,
+    }
+}

@@ -101,12 +101,8 @@ pub async fn create(app: &App, rng: &mut impl Rng) -> anyhow::Result<Desk> {
     let mut agent_ids = Vec::with_capacity(AGENTS);
     for n in 0..AGENTS {
         let (name, local) = words::person(REQUESTERS + n);
-        let input = CreateUser {
-            email: format!("{local}@opsdesk.test"),
-            name,
-            role: "agent".into(),
-            ..Default::default()
-        };
+        let input =
+            CreateUser { email: format!("{local}@opsdesk.test"), name, role: "agent".into(), ..Default::default() };
         let u = app.create_user(&system, input).await?;
         // Every group gets agents; some agents work in a second group too.
         let first = n % groups.len();

@@ -1,0 +1,143 @@
+//! `opsdesk-bench`: parses the command line and calls the library.
+
+use clap::{Parser, Subcommand};
+use opsdesk_bench::generate::{self, GenerateConfig};
+use opsdesk_bench::report;
+use opsdesk_bench::run::{self, RunConfig};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+#[derive(Debug, Parser)]
+#[command(name = "opsdesk-bench", version, about = "Opsdesk load and data set generator")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Fill a database with a synthetic desk: people, groups, and N tickets.
+    Generate {
+        /// sqlite://FILE (created if absent) or postgres://USER:PASS@HOST/DB; best a fresh one.
+        #[arg(long, env = "OPSDESK_DATABASE_URL")]
+        database_url: String,
+        #[arg(long)]
+        tickets: u64,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// Tickets per transaction.
+        #[arg(long, default_value_t = 5000)]
+        batch: u64,
+        /// Also save the token and group for the runner as JSON here (mode 0600).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Measure the ticket API of a running server: create, get, list, search.
+    Run {
+        /// The server, on a loopback address only.
+        #[arg(long, default_value = "http://127.0.0.1:8080")]
+        base_url: String,
+        /// An API token of an agent who sees every group (printed by `generate`).
+        #[arg(long, env = "OPSDESK_BENCH_TOKEN", hide_env_values = true)]
+        token: String,
+        /// The group whose open queue the list scenario shows.
+        #[arg(long)]
+        group: String,
+        #[arg(long, default_value_t = 10)]
+        duration_secs: u64,
+        #[arg(long, default_value_t = 32)]
+        concurrency: usize,
+        /// Report this process's resident memory after each scenario.
+        #[arg(long)]
+        server_pid: Option<u32>,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// The scenarios to run, in order.
+        #[arg(long, default_value = "create,get,list,search")]
+        scenarios: String,
+        /// Threads of the load generator itself (it shares the machine with the server).
+        #[arg(long, default_value_t = 1)]
+        threads: usize,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    match real_main(Cli::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("opsdesk-bench: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn real_main(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Generate { database_url, tickets, seed, batch, out } => {
+            let cfg = GenerateConfig { database_url, tickets, seed, batch, out };
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+            let g = rt.block_on(generate::generate(&cfg))?;
+            println!(
+                "generated {} tickets ({} comments, newest incident INC-{}) in {:.1} s ({:.1} s of it people and groups)",
+                g.tickets, g.comments, g.incidents, g.seconds, g.people_seconds
+            );
+            println!("token: {}", g.token);
+            println!("group: {}", g.group);
+            Ok(())
+        }
+        Command::Run {
+            base_url,
+            token,
+            group,
+            duration_secs,
+            concurrency,
+            server_pid,
+            seed,
+            scenarios,
+            threads,
+            json,
+        } => {
+            let cfg = RunConfig {
+                base_url: base_url.parse().map_err(|e| anyhow::anyhow!("--base-url {base_url:?}: {e}"))?,
+                token,
+                group,
+                duration: Duration::from_secs(duration_secs),
+                concurrency,
+                server_pid,
+                seed,
+                scenarios: run::Scenario::parse_list(&scenarios)?,
+            };
+            cfg.check()?;
+            anyhow::ensure!((1..=16).contains(&threads), "--threads is between 1 and 16");
+            let rt = match threads {
+                1 => tokio::runtime::Builder::new_current_thread().enable_all().build()?,
+                n => tokio::runtime::Builder::new_multi_thread().worker_threads(n).enable_all().build()?,
+            };
+            let (baseline, reports) = rt.block_on(run::run(&cfg))?;
+            if json {
+                let out = serde_json::json!({
+                    "base_url": cfg.base_url.as_str(),
+                    "duration_secs": duration_secs,
+                    "concurrency": concurrency,
+                    "client_threads": threads,
+                    "server_rss_kb_before": baseline.map(|m| m.rss_kb),
+                    "scenarios": reports.iter().map(report::ScenarioReport::to_json).collect::<Vec<_>>(),
+                });
+                println!("{out:#}");
+            } else {
+                if let Some(m) = baseline {
+                    println!("server RSS before: {:.1} MB", m.rss_kb as f64 / 1024.0);
+                }
+                print!("{}", report::table(&reports));
+                for r in reports.iter().filter(|r| !r.error_samples.is_empty()) {
+                    println!("{} errors, e.g.: {}", r.name, r.error_samples.join(" | "));
+                }
+            }
+            Ok(())
+        }
+    }
+}

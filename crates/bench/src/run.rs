@@ -1,0 +1,296 @@
+//! The load runner: four scenarios against a running server, one after the other, each for a
+//! fixed time with a fixed number of clients that send their next request as soon as the
+//! previous one is answered (closed loop). Bounded in time, clients and target: it only talks
+//! to loopback addresses and stops by itself.
+
+use crate::report::{self, Memory, ScenarioReport};
+use crate::words;
+use anyhow::Context;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use reqwest::header::{HeaderMap, HeaderValue, AUTHORIZATION};
+use reqwest::{Client, StatusCode, Url};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+pub const MAX_DURATION_SECS: u64 = 300;
+pub const MAX_CONCURRENCY: usize = 1024;
+/// No single request may take longer than this.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+/// A pause between scenarios, so that background work the previous one caused (the outbox
+/// dispatching `ticket.created` events) has a moment to drain.
+const SETTLE: Duration = Duration::from_secs(1);
+
+#[derive(Debug, Clone)]
+pub struct RunConfig {
+    pub base_url: Url,
+    pub token: String,
+    pub group: String,
+    pub duration: Duration,
+    pub concurrency: usize,
+    pub server_pid: Option<u32>,
+    pub seed: u64,
+    /// Which scenarios to run, in this order (all four by default).
+    pub scenarios: Vec<Scenario>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scenario {
+    Create,
+    Get,
+    List,
+    Search,
+}
+
+impl Scenario {
+    pub const ALL: [Scenario; 4] = [Scenario::Create, Scenario::Get, Scenario::List, Scenario::Search];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Scenario::Create => "create",
+            Scenario::Get => "get",
+            Scenario::List => "list",
+            Scenario::Search => "search",
+        }
+    }
+
+    /// A comma-separated list of scenario names.
+    pub fn parse_list(raw: &str) -> anyhow::Result<Vec<Scenario>> {
+        raw.split(',')
+            .map(|name| {
+                Scenario::ALL
+                    .into_iter()
+                    .find(|s| s.name() == name.trim())
+                    .with_context(|| format!("unknown scenario {name:?}: use create, get, list, search"))
+            })
+            .collect()
+    }
+
+    fn expected(self) -> StatusCode {
+        match self {
+            Scenario::Create => StatusCode::CREATED,
+            _ => StatusCode::OK,
+        }
+    }
+}
+
+/// Whether a URL names this machine: `localhost` or a loopback address.
+pub fn is_loopback(url: &Url) -> bool {
+    match url.host_str() {
+        Some("localhost") => true,
+        Some(h) => {
+            h.trim_start_matches('[').trim_end_matches(']').parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+        }
+        None => false,
+    }
+}
+
+impl RunConfig {
+    pub fn check(&self) -> anyhow::Result<()> {
+        anyhow::ensure!(
+            matches!(self.base_url.scheme(), "http") && is_loopback(&self.base_url),
+            "--base-url must be http:// on a loopback address (127.0.0.1, [::1], localhost)"
+        );
+        let secs = self.duration.as_secs();
+        anyhow::ensure!(
+            (1..=MAX_DURATION_SECS).contains(&secs),
+            "--duration-secs is between 1 and {MAX_DURATION_SECS}"
+        );
+        anyhow::ensure!(
+            (1..=MAX_CONCURRENCY).contains(&self.concurrency),
+            "--concurrency is between 1 and {MAX_CONCURRENCY}"
+        );
+        anyhow::ensure!(!self.token.trim().is_empty(), "--token is required");
+        anyhow::ensure!(!self.scenarios.is_empty(), "--scenarios names at least one scenario");
+        Ok(())
+    }
+}
+
+/// What every request of a run shares.
+struct Target {
+    client: Client,
+    tickets: Url,
+    group: String,
+    incidents: i64,
+}
+
+/// Runs the scenarios; returns the memory before any and the report of each.
+pub async fn run(cfg: &RunConfig) -> anyhow::Result<(Option<Memory>, Vec<ScenarioReport>)> {
+    cfg.check()?;
+    let mut headers = HeaderMap::new();
+    let mut auth =
+        HeaderValue::from_str(&format!("Bearer {}", cfg.token.trim())).context("the token is not a header value")?;
+    auth.set_sensitive(true);
+    headers.insert(AUTHORIZATION, auth);
+    let client = Client::builder()
+        .default_headers(headers)
+        .timeout(REQUEST_TIMEOUT)
+        .connect_timeout(Duration::from_secs(2))
+        .pool_max_idle_per_host(cfg.concurrency)
+        .http1_only()
+        .tcp_nodelay(true)
+        .no_proxy()
+        .build()?;
+    let tickets = cfg.base_url.join("/api/v1/tickets")?;
+    let mut target = Target { client, tickets, group: cfg.group.clone(), incidents: 0 };
+    // Fails early, before any load, on a wrong token or an empty desk.
+    target.incidents = newest_incident(&target).await?;
+    let mut target = Arc::new(target);
+    let baseline = cfg.server_pid.and_then(Memory::of);
+
+    let mut reports = Vec::new();
+    for (n, scenario) in cfg.scenarios.iter().copied().enumerate() {
+        if scenario == Scenario::Get && n > 0 {
+            // Creates of an earlier scenario added incidents.
+            let incidents = newest_incident(&target).await?;
+            Arc::get_mut(&mut target).context("a finished scenario still holds the target")?.incidents = incidents;
+        }
+        if n > 0 {
+            tokio::time::sleep(SETTLE).await;
+        }
+        let seed = cfg.seed.wrapping_add(n as u64 * 1_000_003);
+        let server_cpu = cfg.server_pid.and_then(report::cpu_seconds);
+        let bench_cpu = report::cpu_seconds(std::process::id());
+        let mut r = run_scenario(&target, scenario, cfg.duration, cfg.concurrency, seed).await?;
+        r.memory = cfg.server_pid.and_then(Memory::of);
+        r.server_cpu_s = server_cpu.zip(cfg.server_pid.and_then(report::cpu_seconds)).map(|(a, b)| b - a);
+        r.bench_cpu_s = bench_cpu.zip(report::cpu_seconds(std::process::id())).map(|(a, b)| b - a);
+        eprintln!("{:<8} {:>8} requests, {:>6} errors, {:>9.1} req/s", r.name, r.requests, r.errors, r.throughput());
+        reports.push(r);
+    }
+    Ok((baseline, reports))
+}
+
+/// The sequence number of the newest incident (numbers 1 to it exist), which also checks that
+/// the token works before any load is sent.
+async fn newest_incident(target: &Target) -> anyhow::Result<i64> {
+    let res = target
+        .client
+        .get(target.tickets.clone())
+        .query(&[("q", "kind:incident sort:-number"), ("limit", "1")])
+        .send()
+        .await
+        .context("the server does not answer")?;
+    let status = res.status();
+    let body: serde_json::Value = res.json().await.context("the ticket list is not JSON")?;
+    anyhow::ensure!(status == StatusCode::OK, "listing incidents answered {status}: {body}");
+    let number = body["items"][0]["number"].as_str().context("there are no incidents: generate a data set first")?;
+    number
+        .strip_prefix("INC-")
+        .and_then(|s| s.parse().ok())
+        .with_context(|| format!("unexpected ticket number {number:?}"))
+}
+
+fn request(target: &Target, scenario: Scenario, rng: &mut StdRng, n: u64) -> reqwest::RequestBuilder {
+    let c = &target.client;
+    match scenario {
+        Scenario::Create => {
+            let topic = words::topic(rng);
+            let body = serde_json::json!({
+                "kind": "incident",
+                "title": format!("{} (load {n})", words::title(rng, "incident", topic)),
+                "description": words::description(rng, topic),
+                "impact": 2,
+                "urgency": 2,
+            });
+            c.post(target.tickets.clone()).json(&body)
+        }
+        Scenario::Get => {
+            let seq = rng.gen_range(1..=target.incidents.max(1));
+            let mut url = target.tickets.clone();
+            url.set_path(&format!("/api/v1/tickets/INC-{seq}"));
+            c.get(url)
+        }
+        Scenario::List => {
+            let q = format!("status:open group:\"{}\" sort:priority", target.group);
+            c.get(target.tickets.clone()).query(&[("q", q.as_str()), ("limit", "50")])
+        }
+        Scenario::Search => {
+            let list: Vec<&str> = words::search_words().collect();
+            let word = list[rng.gen_range(0..list.len())];
+            c.get(target.tickets.clone()).query(&[("q", word), ("limit", "50")])
+        }
+    }
+}
+
+/// One client's tally.
+#[derive(Default)]
+struct Tally {
+    requests: u64,
+    errors: u64,
+    latencies_us: Vec<u32>,
+    error_samples: Vec<String>,
+}
+
+async fn client_loop(target: &Target, scenario: Scenario, deadline: Instant, mut rng: StdRng) -> Tally {
+    let mut t = Tally::default();
+    while Instant::now() < deadline {
+        let req = request(target, scenario, &mut rng, t.requests);
+        let started = Instant::now();
+        let outcome = match req.send().await {
+            Ok(res) => {
+                let status = res.status();
+                match res.bytes().await {
+                    Ok(_) if status == scenario.expected() => Ok(()),
+                    Ok(body) => Err(format!("{status}: {}", String::from_utf8_lossy(&body[..body.len().min(200)]))),
+                    Err(e) => Err(format!("{status}, body unreadable: {e}")),
+                }
+            }
+            Err(e) => Err(format!("transport: {e}")),
+        };
+        t.latencies_us.push(u32::try_from(started.elapsed().as_micros()).unwrap_or(u32::MAX));
+        t.requests += 1;
+        if let Err(e) = outcome {
+            t.errors += 1;
+            if t.error_samples.len() < 3 && !t.error_samples.contains(&e) {
+                t.error_samples.push(e);
+            }
+        }
+    }
+    t
+}
+
+async fn run_scenario(
+    target: &Arc<Target>,
+    scenario: Scenario,
+    duration: Duration,
+    concurrency: usize,
+    seed: u64,
+) -> anyhow::Result<ScenarioReport> {
+    let started = Instant::now();
+    let deadline = started + duration;
+    let mut clients = tokio::task::JoinSet::new();
+    for i in 0..concurrency {
+        let rng = StdRng::seed_from_u64(seed.wrapping_add(i as u64));
+        let target = Arc::clone(target);
+        clients.spawn(async move { client_loop(&target, scenario, deadline, rng).await });
+    }
+    let mut tallies = Vec::with_capacity(concurrency);
+    while let Some(t) = clients.join_next().await {
+        tallies.push(t.context("a client task failed")?);
+    }
+    let elapsed = started.elapsed();
+    let mut r = ScenarioReport {
+        name: scenario.name(),
+        requests: 0,
+        errors: 0,
+        elapsed,
+        latencies_us: Vec::new(),
+        memory: None,
+        server_cpu_s: None,
+        bench_cpu_s: None,
+        error_samples: Vec::new(),
+    };
+    for t in tallies {
+        r.requests += t.requests;
+        r.errors += t.errors;
+        r.latencies_us.extend(t.latencies_us);
+        for e in t.error_samples {
+            if r.error_samples.len() < 5 && !r.error_samples.contains(&e) {
+                r.error_samples.push(e);
+            }
+        }
+    }
+    r.latencies_us.sort_unstable();
+    Ok(r)
+}

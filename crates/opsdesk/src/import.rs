@@ -22,11 +22,8 @@ pub async fn tickets(app: &App, file: &Path, format: Option<&str>) -> anyhow::Re
         },
     };
     let f = std::fs::File::open(file).with_context(|| format!("cannot open {}", file.display()))?;
-    let rows: Box<dyn Iterator<Item = ImportRow>> = if format == "csv" {
-        Box::new(csv_rows(f)?)
-    } else {
-        Box::new(jsonl_rows(std::io::BufReader::new(f)))
-    };
+    let rows: Box<dyn Iterator<Item = ImportRow>> =
+        if format == "csv" { Box::new(csv_rows(f)?) } else { Box::new(jsonl_rows(std::io::BufReader::new(f))) };
     let report = app.import_tickets(&Actor::system(), rows).await.map_err(|e| anyhow::anyhow!("import failed: {e}"))?;
     println!(
         "created {}, skipped {} already imported, rejected {}",
@@ -46,14 +43,17 @@ fn jsonl_rows(r: impl BufRead + 'static) -> impl Iterator<Item = ImportRow> {
         match line {
             Err(e) => Some((n, Err(format!("unreadable line: {e}")))),
             Ok(l) if l.trim().is_empty() => None,
-            Ok(l) => Some((n, serde_json::from_str::<CreateTicket>(&l).map_err(|e| format!("not a ticket object: {e}")))),
+            Ok(l) => {
+                Some((n, serde_json::from_str::<CreateTicket>(&l).map_err(|e| format!("not a ticket object: {e}"))))
+            }
         }
     })
 }
 
 fn csv_rows(f: std::fs::File) -> anyhow::Result<impl Iterator<Item = ImportRow>> {
     let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(f);
-    let headers: Vec<String> = reader.headers().context("cannot read the CSV header row")?.iter().map(|h| h.trim().to_string()).collect();
+    let headers: Vec<String> =
+        reader.headers().context("cannot read the CSV header row")?.iter().map(|h| h.trim().to_string()).collect();
     Ok(reader.into_records().map(move |rec| {
         let line = rec.as_ref().ok().and_then(|r| r.position()).map(|p| p.line()).unwrap_or(0);
         match rec {
@@ -98,7 +98,10 @@ fn csv_ticket(headers: &[String], r: &csv::StringRecord) -> Result<CreateTicket,
             other => match other.strip_prefix("cf.") {
                 Some(key) => {
                     // Numbers, booleans and lists may be written as JSON; anything else is text.
-                    let value = serde_json::from_str::<Value>(v).ok().filter(|j| !j.is_string()).unwrap_or(Value::String(v.into()));
+                    let value = serde_json::from_str::<Value>(v)
+                        .ok()
+                        .filter(|j| !j.is_string())
+                        .unwrap_or(Value::String(v.into()));
                     custom.insert(key.to_string(), value);
                 }
                 None => return Err(format!("unknown column {other:?}")),

@@ -61,7 +61,12 @@ pub fn metrics_handle() -> PrometheusHandle {
 /// The whole HTTP application: every resource's router merged, wrapped in the common layers.
 pub fn router(state: WebState) -> Router {
     let api = routes::router();
-    let app = Router::new().merge(api).merge(pages::router()).merge(ui::router()).merge(routes::health::router()).merge(openapi::router());
+    let app = Router::new()
+        .merge(api)
+        .merge(pages::router())
+        .merge(ui::router())
+        .merge(routes::health::router())
+        .merge(openapi::router());
     layers::wrap(app, state.clone()).with_state(state)
 }
 

@@ -19,7 +19,8 @@ async fn desk(db: &TestDb) -> Desk {
     let (agent_user, agent) = server.user("agent").await;
     let g = admin.post("/api/v1/groups", json!({"name": "Network"})).await;
     let group_id = g.body["id"].as_i64().expect("group");
-    let r = admin.send(reqwest::Method::PUT, &format!("/api/v1/groups/{group_id}/members/{}", agent_user.id), None).await;
+    let r =
+        admin.send(reqwest::Method::PUT, &format!("/api/v1/groups/{group_id}/members/{}", agent_user.id), None).await;
     assert_eq!(r.status, 204);
     Desk { server, admin, agent, agent_id: agent_user.id, group_id }
 }

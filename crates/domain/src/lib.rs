@@ -6,6 +6,7 @@
 pub mod access;
 pub mod identity;
 pub mod query;
+pub mod sla;
 pub mod throttle;
 pub mod ticket;
 pub mod validation;

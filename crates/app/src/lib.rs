@@ -11,6 +11,7 @@ mod error;
 pub mod groups;
 pub mod jobs;
 pub mod secrets;
+pub mod sla;
 pub mod tickets;
 pub mod tokens;
 pub mod users;

@@ -59,6 +59,11 @@ enum Command {
         /// Threads of the load generator itself (it shares the machine with the server).
         #[arg(long, default_value_t = 1)]
         threads: usize,
+        /// An agent's sign-in for the page scenarios (they use a session cookie, as a browser does).
+        #[arg(long)]
+        email: Option<String>,
+        #[arg(long, env = "OPSDESK_BENCH_PASSWORD", hide_env_values = true)]
+        password: Option<String>,
         /// Print JSON instead of a table.
         #[arg(long)]
         json: bool,
@@ -99,6 +104,8 @@ fn real_main(cli: Cli) -> anyhow::Result<()> {
             seed,
             scenarios,
             threads,
+            email,
+            password,
             json,
         } => {
             let cfg = RunConfig {
@@ -110,6 +117,7 @@ fn real_main(cli: Cli) -> anyhow::Result<()> {
                 server_pid,
                 seed,
                 scenarios: run::Scenario::parse_list(&scenarios)?,
+                sign_in: email.zip(password),
             };
             cfg.check()?;
             anyhow::ensure!((1..=16).contains(&threads), "--threads is between 1 and 16");

@@ -20,6 +20,9 @@ pub struct ScenarioReport {
     pub bench_cpu_s: Option<f64>,
     /// A few distinct error descriptions, for diagnosis.
     pub error_samples: Vec<String>,
+    /// Bytes of all successful response bodies, and of the largest one.
+    pub body_bytes: u64,
+    pub max_body_bytes: u64,
 }
 
 impl ScenarioReport {
@@ -36,6 +39,16 @@ impl ScenarioReport {
     /// The latency below which `p` percent of requests finished (nearest rank), in ms.
     pub fn percentile_ms(&self, p: f64) -> f64 {
         percentile(&self.latencies_us, p) as f64 / 1000.0
+    }
+
+    /// Mean size of a successful response body, in KB.
+    pub fn mean_body_kb(&self) -> f64 {
+        let ok = self.requests - self.errors;
+        if ok > 0 {
+            self.body_bytes as f64 / ok as f64 / 1024.0
+        } else {
+            0.0
+        }
     }
 
     pub fn max_ms(&self) -> f64 {
@@ -69,6 +82,8 @@ impl ScenarioReport {
             "server_cpu_percent": self.cpu_percent(self.server_cpu_s).map(round2),
             "server_cpu_us_per_request": self.server_cpu_us_per_request().map(round2),
             "bench_cpu_percent": self.cpu_percent(self.bench_cpu_s).map(round2),
+            "mean_body_kb": round2(self.mean_body_kb()),
+            "max_body_kb": round2(self.max_body_bytes as f64 / 1024.0),
             "error_samples": self.error_samples,
         })
     }
@@ -133,7 +148,7 @@ pub fn parse_cpu_seconds(stat: &str) -> Option<f64> {
 /// The human table of a run.
 pub fn table(reports: &[ScenarioReport]) -> String {
     let mut out = format!(
-        "{:<8} {:>9} {:>7} {:>10} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8} {:>9} {:>8}\n",
+        "{:<11} {:>9} {:>7} {:>10} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8} {:>9} {:>8} {:>8}\n",
         "scenario",
         "requests",
         "errors",
@@ -145,13 +160,14 @@ pub fn table(reports: &[ScenarioReport]) -> String {
         "HWM MB",
         "srv CPU",
         "srv us/rq",
-        "gen CPU"
+        "gen CPU",
+        "max KB"
     );
     for r in reports {
         let mb = |kb: Option<u64>| kb.map_or("-".to_string(), |k| format!("{:.1}", k as f64 / 1024.0));
         let pct = |c: Option<f64>| r.cpu_percent(c).map_or("-".to_string(), |p| format!("{p:.0}%"));
         out.push_str(&format!(
-            "{:<8} {:>9} {:>7} {:>10.1} {:>8.2} {:>8.2} {:>8.1} {:>8} {:>8} {:>8} {:>9} {:>8}\n",
+            "{:<11} {:>9} {:>7} {:>10.1} {:>8.2} {:>8.2} {:>8.1} {:>8} {:>8} {:>8} {:>9} {:>8} {:>8.1}\n",
             r.name,
             r.requests,
             r.errors,
@@ -164,6 +180,7 @@ pub fn table(reports: &[ScenarioReport]) -> String {
             pct(r.server_cpu_s),
             r.server_cpu_us_per_request().map_or("-".to_string(), |u| format!("{u:.0}")),
             pct(r.bench_cpu_s),
+            r.max_body_bytes as f64 / 1024.0,
         ));
     }
     out
@@ -210,9 +227,12 @@ mod tests {
             server_cpu_s: Some(1.0),
             bench_cpu_s: None,
             error_samples: vec![],
+            body_bytes: 300,
+            max_body_bytes: 200,
         };
         assert_eq!(r.throughput(), 50.0);
         assert_eq!(r.max_ms(), 2.0);
+        assert_eq!(r.mean_body_kb(), 3.0 / 1024.0);
         assert_eq!(r.server_cpu_us_per_request(), Some(10_000.0));
         assert!(table(&[r]).contains("get"));
     }

@@ -32,6 +32,8 @@ pub struct RunConfig {
     pub seed: u64,
     /// Which scenarios to run, in this order (all four by default).
     pub scenarios: Vec<Scenario>,
+    /// Sign-in of an agent for the page scenarios, which use a session cookie as a browser does.
+    pub sign_in: Option<(String, String)>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,10 +42,15 @@ pub enum Scenario {
     Get,
     List,
     Search,
+    /// The agent console's queue page: the list scenario's query, 50 tickets, as HTML.
+    PageQueue,
+    /// The agent console's ticket page of a random incident, as HTML.
+    PageTicket,
 }
 
 impl Scenario {
-    pub const ALL: [Scenario; 4] = [Scenario::Create, Scenario::Get, Scenario::List, Scenario::Search];
+    pub const ALL: [Scenario; 6] =
+        [Scenario::Create, Scenario::Get, Scenario::List, Scenario::Search, Scenario::PageQueue, Scenario::PageTicket];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -51,6 +58,8 @@ impl Scenario {
             Scenario::Get => "get",
             Scenario::List => "list",
             Scenario::Search => "search",
+            Scenario::PageQueue => "page_queue",
+            Scenario::PageTicket => "page_ticket",
         }
     }
 
@@ -58,12 +67,15 @@ impl Scenario {
     pub fn parse_list(raw: &str) -> anyhow::Result<Vec<Scenario>> {
         raw.split(',')
             .map(|name| {
-                Scenario::ALL
-                    .into_iter()
-                    .find(|s| s.name() == name.trim())
-                    .with_context(|| format!("unknown scenario {name:?}: use create, get, list, search"))
+                Scenario::ALL.into_iter().find(|s| s.name() == name.trim()).with_context(|| {
+                    format!("unknown scenario {name:?}: use create, get, list, search, page_queue, page_ticket")
+                })
             })
             .collect()
+    }
+
+    fn is_page(self) -> bool {
+        matches!(self, Scenario::PageQueue | Scenario::PageTicket)
     }
 
     fn expected(self) -> StatusCode {
@@ -102,6 +114,10 @@ impl RunConfig {
         );
         anyhow::ensure!(!self.token.trim().is_empty(), "--token is required");
         anyhow::ensure!(!self.scenarios.is_empty(), "--scenarios names at least one scenario");
+        anyhow::ensure!(
+            self.sign_in.is_some() || !self.scenarios.iter().any(|s| s.is_page()),
+            "the page scenarios need --email and --password of an agent"
+        );
         Ok(())
     }
 }
@@ -130,8 +146,12 @@ pub async fn run(cfg: &RunConfig) -> anyhow::Result<(Option<Memory>, Vec<Scenari
         .http1_only()
         .tcp_nodelay(true)
         .no_proxy()
+        .cookie_store(true)
         .build()?;
     let tickets = cfg.base_url.join("/api/v1/tickets")?;
+    if let Some((email, password)) = &cfg.sign_in {
+        sign_in(&client, &cfg.base_url, email, password).await?;
+    }
     let mut target = Target { client, tickets, group: cfg.group.clone(), incidents: 0 };
     // Fails early, before any load, on a wrong token or an empty desk.
     target.incidents = newest_incident(&target).await?;
@@ -140,7 +160,7 @@ pub async fn run(cfg: &RunConfig) -> anyhow::Result<(Option<Memory>, Vec<Scenari
 
     let mut reports = Vec::new();
     for (n, scenario) in cfg.scenarios.iter().copied().enumerate() {
-        if scenario == Scenario::Get && n > 0 {
+        if matches!(scenario, Scenario::Get | Scenario::PageTicket) && n > 0 {
             // Creates of an earlier scenario added incidents.
             let incidents = newest_incident(&target).await?;
             Arc::get_mut(&mut target).context("a finished scenario still holds the target")?.incidents = incidents;
@@ -159,6 +179,20 @@ pub async fn run(cfg: &RunConfig) -> anyhow::Result<(Option<Memory>, Vec<Scenari
         reports.push(r);
     }
     Ok((baseline, reports))
+}
+
+/// Signs in through the JSON API; the client's cookie store keeps the session cookie, which the
+/// pages read as a browser's would.
+async fn sign_in(client: &Client, base: &Url, email: &str, password: &str) -> anyhow::Result<()> {
+    let res = client
+        .post(base.join("/api/v1/auth/login")?)
+        .json(&serde_json::json!({"email": email, "password": password}))
+        .send()
+        .await
+        .context("the server does not answer")?;
+    let status = res.status();
+    anyhow::ensure!(status.is_success(), "signing in as {email} answered {status}: {}", res.text().await?);
+    Ok(())
 }
 
 /// The sequence number of the newest incident (numbers 1 to it exist), which also checks that
@@ -210,6 +244,18 @@ fn request(target: &Target, scenario: Scenario, rng: &mut StdRng, n: u64) -> req
             let word = list[rng.gen_range(0..list.len())];
             c.get(target.tickets.clone()).query(&[("q", word), ("limit", "50")])
         }
+        Scenario::PageQueue => {
+            let mut url = target.tickets.clone();
+            url.set_path("/agent");
+            let q = format!("status:open group:\"{}\" sort:priority", target.group);
+            c.get(url).query(&[("q", q.as_str())])
+        }
+        Scenario::PageTicket => {
+            let seq = rng.gen_range(1..=target.incidents.max(1));
+            let mut url = target.tickets.clone();
+            url.set_path(&format!("/agent/tickets/INC-{seq}"));
+            c.get(url)
+        }
     }
 }
 
@@ -220,6 +266,8 @@ struct Tally {
     errors: u64,
     latencies_us: Vec<u32>,
     error_samples: Vec<String>,
+    body_bytes: u64,
+    max_body_bytes: u64,
 }
 
 async fn client_loop(target: &Target, scenario: Scenario, deadline: Instant, mut rng: StdRng) -> Tally {
@@ -231,7 +279,11 @@ async fn client_loop(target: &Target, scenario: Scenario, deadline: Instant, mut
             Ok(res) => {
                 let status = res.status();
                 match res.bytes().await {
-                    Ok(_) if status == scenario.expected() => Ok(()),
+                    Ok(body) if status == scenario.expected() => {
+                        t.body_bytes += body.len() as u64;
+                        t.max_body_bytes = t.max_body_bytes.max(body.len() as u64);
+                        Ok(())
+                    }
                     Ok(body) => Err(format!("{status}: {}", String::from_utf8_lossy(&body[..body.len().min(200)]))),
                     Err(e) => Err(format!("{status}, body unreadable: {e}")),
                 }
@@ -280,10 +332,14 @@ async fn run_scenario(
         server_cpu_s: None,
         bench_cpu_s: None,
         error_samples: Vec::new(),
+        body_bytes: 0,
+        max_body_bytes: 0,
     };
     for t in tallies {
         r.requests += t.requests;
         r.errors += t.errors;
+        r.body_bytes += t.body_bytes;
+        r.max_body_bytes = r.max_body_bytes.max(t.max_body_bytes);
         r.latencies_us.extend(t.latencies_us);
         for e in t.error_samples {
             if r.error_samples.len() < 5 && !r.error_samples.contains(&e) {

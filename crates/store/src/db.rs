@@ -144,6 +144,9 @@ impl Db {
                     .busy_timeout(Duration::from_secs(10))
                     .pragma("cache_size", "-32768")
                     .pragma("temp_store", "memory");
+                // Each reader keeps its own page cache; a smaller one per reader keeps the
+                // server's memory bounded (the OS page cache holds the file anyway).
+                let reader_opts = base.clone().read_only(true).pragma("cache_size", "-4096");
                 let in_memory = opts.url.contains(":memory:") || opts.url.contains("mode=memory");
                 let writer = SqlitePoolOptions::new()
                     .max_connections(1)
@@ -158,7 +161,7 @@ impl Db {
                     SqlitePoolOptions::new()
                         .max_connections(opts.max_connections.max(1))
                         .acquire_timeout(Duration::from_secs(30))
-                        .connect_with(base.read_only(true))
+                        .connect_with(reader_opts)
                         .await
                         .map_err(fail)?
                 };

@@ -16,6 +16,7 @@ pub mod organizations;
 pub mod outbox;
 pub mod probe;
 pub mod sessions;
+pub mod sla;
 pub mod throttle;
 pub mod tickets;
 pub mod tokens;

@@ -76,6 +76,7 @@ fn tags() -> Value {
         tag("tickets", "Incidents, service requests and problems, with their timeline."),
         tag("desk configuration", "Service desks, categories, custom fields, the priority matrix and settings."),
         tag("views", "Saved ticket queries of agents, personal or shared with a group."),
+        tag("sla", "Service level management: business calendars, SLA policies, ticket SLAs and the report."),
         tag("audit", "The security audit log, for admins."),
         tag("jobs", "The background job queue, for operators."),
         tag("operations", "Health, readiness, metrics and this document."),
@@ -390,6 +391,7 @@ fn schemas() -> Value {
         ),
     );
     ticket_schemas(&mut add);
+    sla_schemas(&mut add);
     config_schemas(&mut add);
     input_schemas(&mut add);
     for (item, paged) in [
@@ -460,6 +462,14 @@ fn ticket_schemas(add: &mut impl FnMut(&str, Value)) {
                 ("closed_at", time_or_null()),
             ],
         ),
+    );
+    // `sla` is on a single ticket's read only, so it is not among the required fields.
+    add(
+        "TicketWithSla",
+        json!({ "allOf": [schema("Ticket"), {
+            "type": "object",
+            "properties": { "sla": doc(array(schema("SlaTarget")), "The ticket's SLA targets (GET of one ticket).") },
+        }] }),
     );
     add(
         "Comment",
@@ -1248,6 +1258,7 @@ fn paths() -> Value {
     identity_paths(&mut p);
     ticket_paths(&mut p);
     config_paths(&mut p);
+    sla_paths(&mut p);
     operations_paths(&mut p);
     Value::Object(p)
 }
@@ -1590,7 +1601,12 @@ fn ticket_paths(p: &mut Map<String, Value>) {
             (
                 "get",
                 op("tickets", "getTicket", "Get a ticket")
-                    .answer("200", ticket_response("The ticket; its ETag is its version.", false))
+                    .about("With its SLA targets in `sla`.")
+                    .answer("200", {
+                        let mut r = ticket_response("The ticket; its ETag is its version.", false);
+                        r["content"]["application/json"]["schema"] = schema("TicketWithSla");
+                        r
+                    })
                     .fail(&[Fail::NotFound]),
             ),
             (
@@ -1932,6 +1948,374 @@ fn config_paths(p: &mut Map<String, Value>) {
     );
 }
 
+fn sla_schemas(add: &mut impl FnMut(&str, Value)) {
+    let hours = json!({
+        "type": "object",
+        "description": "Working hours per weekday (`mon` ... `sun`), like `[\"09:00-12:30\", \"13:30-17:00\"]`; an \
+                        end before the start is an overnight shift.",
+        "additionalProperties": array(string()),
+    });
+    let calendar_fields = |extra: Vec<(&'static str, Value)>| {
+        let mut f = vec![
+            ("name", string()),
+            ("time_zone", doc(string(), "IANA time zone name.")),
+            ("hours", hours.clone()),
+            ("holidays", doc(array(string()), "Dates (`2026-12-24`) or yearly month-days (`12-25`).")),
+            ("twenty_four_seven", doc(boolean(), "Every instant is working time; no hours or holidays.")),
+        ];
+        f.extend(extra);
+        f
+    };
+    add(
+        "SlaCalendarInput",
+        input(
+            "A business calendar. Errors name the field: `time_zone`, `hours.mon[1]`, `holidays[2]`.",
+            &["name", "time_zone"],
+            calendar_fields(vec![]),
+        ),
+    );
+    add(
+        "SlaCalendar",
+        record(
+            "A business calendar. The built-in 24x7 calendar is listed with id 0 and `builtin: true`.",
+            calendar_fields(vec![
+                ("id", int()),
+                ("builtin", boolean()),
+                ("created_at", time_or_null()),
+                ("updated_at", time_or_null()),
+            ]),
+        ),
+    );
+    add("SlaCalendarPage", listing("SlaCalendar", false));
+    let conditions = json!({
+        "type": "object",
+        "additionalProperties": false,
+        "description": "Every non-empty condition must hold; none means every ticket.",
+        "properties": {
+            "desk_ids": array(int()),
+            "kinds": array(schema("Kind")),
+            "priorities": array(schema("Priority")),
+            "category_ids": array(int()),
+            "organization_ids": array(int()),
+            "custom_fields": { "type": "object", "description": "Custom field values that must be equal." },
+        },
+    });
+    let targets = json!({
+        "type": "object",
+        "additionalProperties": false,
+        "required": ["first_response", "resolution"],
+        "description": "Business durations like `30m`, `4h`, `1h30m` or seconds.",
+        "properties": { "first_response": string(), "resolution": string(), "next_response": string_or_null() },
+    });
+    let escalation = json!({
+        "type": "object",
+        "additionalProperties": false,
+        "required": ["when", "action"],
+        "properties": {
+            "when": doc(string(), "`breach`, or one of the policy's warnings like `75%`."),
+            "target": doc(or_null(enumeration(&["first_response", "next_response", "resolution"])), "Every target when absent."),
+            "action": enumeration(&["notify_group", "notify_group_lead", "notify_user", "reassign_to_group", "raise_priority"]),
+            "group_id": doc(int_or_null(), "For group actions; the ticket's group when absent (notify actions)."),
+            "user_id": doc(int_or_null(), "For notify_user."),
+        },
+    });
+    let policy_fields = |extra: Vec<(&'static str, Value)>| {
+        let mut f = vec![
+            ("name", string()),
+            ("conditions", conditions.clone()),
+            ("targets", targets.clone()),
+            ("calendar_id", doc(int_or_null(), "A business calendar; the built-in 24x7 one when null or 0.")),
+            (
+                "warnings",
+                doc(array(int()), "Percentages of a target at which to warn, ascending; [75, 90] by default."),
+            ),
+            (
+                "pause_when",
+                doc(array(string()), "Statuses that pause the clocks (`on_hold:awaiting_requester` by default)."),
+            ),
+            ("escalations", array(escalation.clone())),
+            ("position", doc(int(), "Policies are tried in ascending position; the first match wins.")),
+        ];
+        f.extend(extra);
+        f
+    };
+    add(
+        "SlaPolicyInput",
+        input(
+            "An SLA policy. Errors name the field: `targets.resolution`, `conditions.kinds[1]`, \
+             `escalations[0].group_id`. `position` absent: last on create, unchanged on update.",
+            &["name", "targets"],
+            policy_fields(vec![]),
+        ),
+    );
+    add(
+        "SlaPolicy",
+        record("An SLA policy.", policy_fields(vec![("id", int()), ("created_at", time()), ("updated_at", time())])),
+    );
+    add("SlaPolicyPage", listing("SlaPolicy", false));
+    add(
+        "SlaTarget",
+        record(
+            "One SLA target of a ticket, evaluated now.",
+            vec![
+                ("clock_id", int()),
+                ("target", enumeration(&["first_response", "next_response", "resolution"])),
+                (
+                    "state",
+                    doc(
+                        enumeration(&["running", "paused", "met", "breached", "cancelled"]),
+                        "`breached`: still running after its due instant.",
+                    ),
+                ),
+                ("due_at", doc(string_or_null(), "RFC 3339 in the caller's time zone while running; null otherwise.")),
+                ("target_secs", doc(int(), "Business seconds.")),
+                ("elapsed_secs", doc(int(), "Business seconds used.")),
+                ("remaining_secs", doc(int(), "`target_secs - elapsed_secs`: negative once overdue.")),
+                ("breached", doc(boolean(), "Missed: overdue, or met late.")),
+                ("policy", doc(string_or_null(), "The policy's name; null for requesters.")),
+            ],
+        ),
+    );
+    add(
+        "SlaClockEvent",
+        record(
+            "One event of a clock (the append-only SLA history).",
+            vec![
+                ("id", int()),
+                ("clock_id", int()),
+                ("ticket_id", int()),
+                ("target", string()),
+                ("event", enumeration(&["started", "paused", "resumed", "met", "reopened", "replanned", "cancelled"])),
+                ("at", time()),
+                ("target_secs", doc(int_or_null(), "The new target of a `replanned` event.")),
+                ("actor_id", int_or_null()),
+                ("note", string_or_null()),
+            ],
+        ),
+    );
+    add(
+        "TicketSla",
+        record(
+            "A ticket's SLA targets and history.",
+            vec![
+                ("targets", array(schema("SlaTarget"))),
+                ("history", doc(array(schema("SlaClockEvent")), "Empty for requesters.")),
+            ],
+        ),
+    );
+    add(
+        "Notification",
+        record(
+            "An in-app notification (SLA warnings and breaches).",
+            vec![
+                ("id", int()),
+                ("user_id", int()),
+                ("ticket_id", int_or_null()),
+                ("kind", doc(string(), "`sla.warning` or `sla.breached`.")),
+                ("text", string()),
+                ("created_at", time()),
+                ("read_at", time_or_null()),
+            ],
+        ),
+    );
+    add("NotificationPage", listing("Notification", true));
+    add(
+        "SlaReportLine",
+        record(
+            "Clocks started in the period, for one group key and one target.",
+            vec![
+                ("key", doc(string(), "The policy name, priority (`P2`) or group name.")),
+                ("target", string()),
+                ("total", int()),
+                ("met", doc(int(), "Met on time.")),
+                ("breached", doc(int(), "Missed: met late or overdue.")),
+                ("open", doc(int(), "Running or paused, not breached.")),
+                ("cancelled", int()),
+                (
+                    "compliance_percent",
+                    doc(json!({ "type": ["number", "null"] }), "met / (met + breached) x 100; null when neither."),
+                ),
+            ],
+        ),
+    );
+    add(
+        "SlaReport",
+        record(
+            "The SLA compliance report.",
+            vec![
+                ("from", time()),
+                ("to", time()),
+                ("group_by", enumeration(&["policy", "priority", "group"])),
+                ("items", array(schema("SlaReportLine"))),
+            ],
+        ),
+    );
+}
+
+fn sla_paths(p: &mut Map<String, Value>) {
+    let id = |what: &str| path_id("id", what);
+    item(
+        p,
+        "/api/v1/sla/calendars",
+        &[],
+        vec![
+            (
+                "get",
+                op("sla", "listSlaCalendars", "List business calendars")
+                    .about("Agents and admins. The built-in 24x7 calendar comes first, with id 0.")
+                    .json("200", "The calendars.", "SlaCalendarPage")
+                    .fail(&[Fail::Forbidden]),
+            ),
+            (
+                "post",
+                op("sla", "createSlaCalendar", "Create a business calendar")
+                    .about("Admins.")
+                    .body("SlaCalendarInput")
+                    .json("201", "The new calendar.", "SlaCalendar"),
+            ),
+        ],
+    );
+    item(
+        p,
+        "/api/v1/sla/calendars/{id}",
+        &[id("The calendar's id (0: the built-in 24x7 calendar).")],
+        vec![
+            (
+                "get",
+                op("sla", "getSlaCalendar", "Get a business calendar")
+                    .json("200", "The calendar.", "SlaCalendar")
+                    .fail(&[Fail::Forbidden, Fail::NotFound]),
+            ),
+            (
+                "put",
+                op("sla", "updateSlaCalendar", "Replace a business calendar")
+                    .about("Admins. The built-in calendar answers 409 `builtin_calendar`.")
+                    .body("SlaCalendarInput")
+                    .json("200", "The calendar.", "SlaCalendar")
+                    .fail(&[Fail::NotFound, Fail::Conflict]),
+            ),
+            (
+                "delete",
+                op("sla", "deleteSlaCalendar", "Delete a business calendar")
+                    .about("Admins. A calendar a policy uses answers 409 `calendar_in_use`.")
+                    .empty("The calendar is gone.")
+                    .fail(&[Fail::NotFound, Fail::Conflict]),
+            ),
+        ],
+    );
+    item(
+        p,
+        "/api/v1/sla/policies",
+        &[],
+        vec![
+            (
+                "get",
+                op("sla", "listSlaPolicies", "List SLA policies")
+                    .about("Agents and admins, in evaluation order: the first policy that matches a ticket applies.")
+                    .json("200", "The policies.", "SlaPolicyPage")
+                    .fail(&[Fail::Forbidden]),
+            ),
+            (
+                "post",
+                op("sla", "createSlaPolicy", "Create an SLA policy")
+                    .about("Admins. Applies to tickets created (or re-prioritised) from now on.")
+                    .body("SlaPolicyInput")
+                    .json("201", "The new policy.", "SlaPolicy"),
+            ),
+        ],
+    );
+    item(
+        p,
+        "/api/v1/sla/policies/{id}",
+        &[id("The policy's id.")],
+        vec![
+            (
+                "get",
+                op("sla", "getSlaPolicy", "Get an SLA policy")
+                    .json("200", "The policy.", "SlaPolicy")
+                    .fail(&[Fail::Forbidden, Fail::NotFound]),
+            ),
+            (
+                "put",
+                op("sla", "updateSlaPolicy", "Replace or move an SLA policy")
+                    .about("Admins. Running clocks keep the policy they started with until a priority change.")
+                    .body("SlaPolicyInput")
+                    .json("200", "The policy.", "SlaPolicy")
+                    .fail(&[Fail::NotFound]),
+            ),
+            (
+                "delete",
+                op("sla", "deleteSlaPolicy", "Delete an SLA policy")
+                    .about("Admins.")
+                    .empty("The policy is gone.")
+                    .fail(&[Fail::NotFound]),
+            ),
+        ],
+    );
+    item(
+        p,
+        "/api/v1/tickets/{id}/sla",
+        &[param_ref("TicketId")],
+        vec![(
+            "get",
+            op("sla", "getTicketSla", "A ticket's SLA")
+                .about(
+                    "Its targets, and for agents the history of every clock event. Requesters see the targets of \
+                        the tickets they see, without policy names or history.",
+                )
+                .json("200", "The ticket's SLA.", "TicketSla")
+                .fail(&[Fail::NotFound]),
+        )],
+    );
+    item(
+        p,
+        "/api/v1/me/notifications",
+        &[],
+        vec![(
+            "get",
+            op("sla", "listMyNotifications", "One's notifications")
+                .about("Newest first: SLA warnings and breaches addressed to the caller.")
+                .params(paging())
+                .json("200", "The notifications.", "NotificationPage")
+                .fail(&[Fail::BadRequest]),
+        )],
+    );
+    item(
+        p,
+        "/api/v1/reports/sla",
+        &[],
+        vec![(
+            "get",
+            op("sla", "slaReport", "SLA compliance report")
+                .about(
+                    "Agents (over the tickets they see) and admins: clocks started in [from, to), met and \
+                        breached per target and per policy, priority or group.",
+                )
+                .params([
+                    query("from", "RFC 3339 instant or date; 30 days before `to` by default.", string()),
+                    query("to", "RFC 3339 instant or date; now by default.", string()),
+                    query(
+                        "group_by",
+                        "policy (default), priority or group.",
+                        enumeration(&["policy", "priority", "group"]),
+                    ),
+                    query("format", "json (default) or csv.", enumeration(&["json", "csv"])),
+                ])
+                .answer(
+                    "200",
+                    json!({
+                        "description": "The report: JSON, or with `format=csv` CSV with a header row.",
+                        "content": {
+                            "application/json": { "schema": schema("SlaReport") },
+                            "text/csv": { "schema": string() },
+                        },
+                    }),
+                )
+                .fail(&[Fail::BadRequest, Fail::Forbidden, Fail::Invalid]),
+        )],
+    );
+}
+
 fn operations_paths(p: &mut Map<String, Value>) {
     item(
         p,
@@ -1995,7 +2379,7 @@ mod tests {
     use std::collections::BTreeSet;
 
     /// Every file under `routes/` that registers routes, by module name.
-    const ROUTE_FILES: [(&str, &str); 11] = [
+    const ROUTE_FILES: [(&str, &str); 12] = [
         ("health", include_str!("routes/health.rs")),
         ("auth", include_str!("routes/auth.rs")),
         ("me", include_str!("routes/me.rs")),
@@ -2007,6 +2391,7 @@ mod tests {
         ("jobs", include_str!("routes/jobs.rs")),
         ("tickets", include_str!("routes/tickets.rs")),
         ("desk_config", include_str!("routes/desk_config.rs")),
+        ("sla", include_str!("routes/sla.rs")),
     ];
 
     const METHODS: [&str; 8] = ["get", "post", "put", "patch", "delete", "head", "options", "trace"];

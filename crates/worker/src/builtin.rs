@@ -8,6 +8,7 @@ pub const PURGE_SESSIONS: &str = "maintenance.purge_sessions";
 pub const PURGE_HISTORY: &str = "maintenance.purge_history";
 pub const PROBE: &str = "diagnostics.probe";
 pub const AUTO_CLOSE: &str = "tickets.auto_close";
+pub const SLA_SCAN: &str = "sla.scan";
 
 /// Registers every built-in handler and schedule.
 pub fn register(r: &mut Registry) {
@@ -15,6 +16,14 @@ pub fn register(r: &mut Registry) {
     r.handle(PURGE_HISTORY, purge_history);
     r.handle(PROBE, probe);
     r.handle(AUTO_CLOSE, auto_close);
+    r.handle(SLA_SCAN, sla_scan);
+    // SLA warnings and breaches fire within this interval of their instant.
+    r.schedule(Schedule {
+        name: "sla-scan".into(),
+        every: Duration::from_secs(15),
+        job_kind: SLA_SCAN.into(),
+        payload: serde_json::json!({}),
+    });
     r.schedule(Schedule {
         name: "auto-close-resolved".into(),
         every: Duration::from_secs(300),
@@ -63,6 +72,15 @@ async fn auto_close(ctx: JobContext, _: serde_json::Value) -> Result<(), JobErro
     let closed = ctx.app.auto_close_resolved(Ts::now()).await?;
     if closed > 0 {
         tracing::info!(closed, "closed resolved tickets after their quiet period");
+    }
+    Ok(())
+}
+
+/// Fires the SLA warnings and breaches that have come due.
+async fn sla_scan(ctx: JobContext, _: serde_json::Value) -> Result<(), JobError> {
+    let r = ctx.app.sla_scan(Ts::now()).await?;
+    if r.warnings + r.breaches > 0 {
+        tracing::info!(warnings = r.warnings, breaches = r.breaches, "SLA warnings and breaches fired");
     }
     Ok(())
 }

@@ -276,6 +276,7 @@ pub(crate) async fn insert_prepared(tx: &mut Tx, actor: &Actor, p: PreparedTicke
     draft.number = TicketNumber { kind: draft.kind, seq }.to_string();
     let t = tx.insert_ticket(&draft).await?;
     tx.record_change(t.id, actor.user_id, "created", None, Some(&t.number), now).await?;
+    crate::sla::track::track(tx, actor, &t, crate::sla::track::Change::Created, now).await?;
     tx.index_ticket(t.id, &format!("{}\n{}", t.title, t.description)).await?;
     for w in p.watcher_ids {
         tx.add_watcher(t.id, w).await?;

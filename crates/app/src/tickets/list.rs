@@ -90,10 +90,16 @@ impl App {
             filter.after = Some(decode_cursor(filter.sort, c)?);
         }
         let tickets = self.db.list_tickets(&filter).await?;
-        let next = if tickets.len() as i64 == filter.limit {
-            tickets.last().map(|t| encode_cursor(filter.sort, filter.sort.value_of(t), t.id))
-        } else {
-            None
+        let next = match tickets.last() {
+            Some(t) if tickets.len() as i64 == filter.limit => {
+                // The due instant is not part of the ticket record; read it for the cursor.
+                let value = match filter.sort {
+                    SortCol::Due => self.db.ticket_sla_due(t.id).await?,
+                    s => s.value_of(t),
+                };
+                Some(encode_cursor(filter.sort, value, t.id))
+            }
+            _ => None,
         };
         Ok(TicketPage { items: tickets.iter().map(TicketView::from).collect(), next })
     }
@@ -353,7 +359,9 @@ impl App {
                     SortKey::Priority => SortCol::Priority,
                     SortKey::Created => SortCol::Created,
                     SortKey::Updated => SortCol::Updated,
-                    SortKey::Number | SortKey::Relevance | SortKey::Status | SortKey::Due => SortCol::Id,
+                    // Nearest due first; tickets without a running clock last.
+                    SortKey::Due => SortCol::Due,
+                    SortKey::Number | SortKey::Relevance | SortKey::Status => SortCol::Id,
                 },
                 s.descending,
             ),

@@ -20,6 +20,7 @@ pub use list::{Page, TicketPage, ViewInput, ViewWithCount};
 pub use refs::Ref;
 pub use timeline::{AttachmentUpload, Timeline};
 pub use transition::TransitionInput;
+pub(crate) use update::diff as field_changes;
 pub use update::UpdateTicket;
 
 use crate::{App, AppError, Result};
@@ -58,6 +59,9 @@ pub struct TicketView {
     pub updated_at: Ts,
     pub resolved_at: Option<Ts>,
     pub closed_at: Option<Ts>,
+    /// The SLA targets, on a single ticket's read (not in lists).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sla: Option<Vec<crate::sla::SlaTargetView>>,
 }
 
 impl From<&Ticket> for TicketView {
@@ -89,6 +93,7 @@ impl From<&Ticket> for TicketView {
             updated_at: t.updated_at,
             resolved_at: t.resolved_at,
             closed_at: t.closed_at,
+            sla: None,
         }
     }
 }
@@ -117,8 +122,12 @@ impl App {
         }
     }
 
+    /// A ticket with its SLA targets.
     pub async fn ticket(&self, actor: &Actor, id_or_number: &str) -> Result<TicketView> {
-        Ok(TicketView::from(&self.find_ticket(actor, id_or_number).await?))
+        let t = self.find_ticket(actor, id_or_number).await?;
+        let mut view = TicketView::from(&t);
+        view.sla = Some(self.sla_targets(actor, &t, Ts::now()).await?);
+        Ok(view)
     }
 
     /// A ticket the actor may work (agents and admins who see it).

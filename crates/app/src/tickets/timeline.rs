@@ -69,6 +69,8 @@ impl App {
         let payload = json!({ "comment_id": comment.id, "public": public });
         emit(&mut tx, "comment.added", format!("ticket:{}", t.id), actor, payload, now).await?;
         let current = tx.ticket_for_update(t.id).await?;
+        crate::sla::track::track(&mut tx, actor, &current, crate::sla::track::Change::Commented { public }, now)
+            .await?;
         let reopens = actor.role == Role::Requester && current.status == current.kind.resolved_status();
         if reopens {
             move_ticket(&mut tx, actor, &current, current.kind.reopen_status(), None, None, true, now).await?;

@@ -159,6 +159,8 @@ pub(crate) async fn move_ticket(
         tx.insert_comment(stored.id, actor.user_id, text, public, "transition", now).await?;
         tx.index_comment(stored.id, text, public).await?;
     }
+    let change = crate::sla::track::Change::Moved { before, public_reply: comment.is_some() && public };
+    crate::sla::track::track(tx, actor, &stored, change, now).await?;
     let payload = json!({ "from": before.status, "to": to });
     emit(tx, "ticket.transitioned", format!("ticket:{}", stored.id), actor, payload, now).await?;
     Ok(stored)

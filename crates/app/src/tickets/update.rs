@@ -199,6 +199,8 @@ impl App {
         for (field, old, new) in &changes {
             tx.record_change(stored.id, actor.user_id, field, old.as_deref(), new.as_deref(), now).await?;
         }
+        crate::sla::track::track(&mut tx, actor, &stored, crate::sla::track::Change::Updated { before: &before }, now)
+            .await?;
         if before.title != stored.title || before.description != stored.description {
             let text = self.db.public_search_text(stored.id, &stored.title, &stored.description).await?;
             tx.reindex_ticket_public(stored.id, &text).await?;

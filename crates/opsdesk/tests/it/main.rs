@@ -13,4 +13,5 @@ mod login;
 mod openapi;
 mod processes;
 mod queue;
+mod sla;
 mod tickets;

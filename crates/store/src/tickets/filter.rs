@@ -119,6 +119,8 @@ pub enum SortCol {
     Created,
     Updated,
     Id,
+    /// The nearest due instant of the running SLA clocks (`sla_due_at`).
+    Due,
 }
 
 impl SortCol {
@@ -128,12 +130,15 @@ impl SortCol {
             SortCol::Created => "t.created_at",
             SortCol::Updated => "t.updated_at",
             SortCol::Id => "t.id",
+            SortCol::Due => "t.sla_due_at",
         }
     }
 
-    /// The sort value of a ticket, for the next page's cursor.
+    /// The sort value of a ticket, for the next page's cursor. `Due` is not on the record:
+    /// read it with `Db::ticket_sla_due`.
     pub fn value_of(self, t: &Ticket) -> i64 {
         match self {
+            SortCol::Due => i64::MAX,
             SortCol::Priority => t.priority,
             SortCol::Created => t.created_at.micros(),
             SortCol::Updated => t.updated_at.micros(),
@@ -213,7 +218,7 @@ macro_rules! bind_all {
     }};
 }
 
-fn visibility(sql: &mut Sql, v: &Visibility) -> Option<String> {
+pub(crate) fn visibility(sql: &mut Sql, v: &Visibility) -> Option<String> {
     match v {
         Visibility::All => None,
         Visibility::Agent { user_id, group_ids } => {

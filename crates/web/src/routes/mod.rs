@@ -12,6 +12,7 @@ pub mod health;
 mod jobs;
 mod me;
 mod organizations;
+mod sla;
 mod tickets;
 mod tokens;
 mod users;
@@ -30,5 +31,6 @@ pub fn router() -> Router<WebState> {
         .merge(jobs::router())
         .merge(tickets::router())
         .merge(desk_config::router())
+        .merge(sla::router())
         .fallback(|| async { Problem::new(axum::http::StatusCode::NOT_FOUND, "no_route", "no such endpoint") })
 }

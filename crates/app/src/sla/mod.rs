@@ -1,0 +1,306 @@
+//! Service level management: business calendars and SLA policies (admin commands), the
+//! clocks kept in step with every ticket command ([`track`]), the worker's scan that fires
+//! warnings and breaches ([`scan`]), and what agents and requesters see ([`view`]).
+
+mod engine;
+mod scan;
+pub(crate) mod track;
+mod view;
+
+pub use scan::ScanReport;
+pub use view::{ReportLine, SlaHistoryEntry, SlaTargetView, TicketSla};
+
+use crate::{emit, App, AppError, Result};
+use opsdesk_domain::sla::{
+    BusinessCalendar, CalendarSpec, ConditionsSpec, EscalationSpec, Policy, PolicySpec, TargetsSpec,
+};
+use opsdesk_domain::validation::Checks;
+use opsdesk_domain::{Actor, FieldError, Permission, Role};
+use opsdesk_store::sla::{CalendarRow, PolicyRow};
+use opsdesk_store::Ts;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use std::collections::BTreeMap;
+
+/// The id under which the built-in 24x7 calendar is listed; it has no row.
+pub const BUILTIN_CALENDAR_ID: i64 = 0;
+
+/// A calendar as an admin writes it: a name and a [`CalendarSpec`].
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CalendarInput {
+    pub name: String,
+    pub time_zone: String,
+    #[serde(default)]
+    pub hours: BTreeMap<String, Vec<String>>,
+    #[serde(default)]
+    pub holidays: Vec<String>,
+    #[serde(default, alias = "24x7")]
+    pub twenty_four_seven: bool,
+}
+
+/// A calendar as the API shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct CalendarView {
+    pub id: i64,
+    pub name: String,
+    pub builtin: bool,
+    #[serde(flatten)]
+    pub spec: CalendarSpec,
+    pub created_at: Option<Ts>,
+    pub updated_at: Option<Ts>,
+}
+
+/// A policy as an admin writes it: a [`PolicySpec`] and its place in the order.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyInput {
+    pub name: String,
+    #[serde(default)]
+    pub conditions: ConditionsSpec,
+    pub targets: TargetsSpec,
+    #[serde(default)]
+    pub calendar_id: Option<i64>,
+    #[serde(default)]
+    pub warnings: Option<Vec<i64>>,
+    #[serde(default)]
+    pub pause_when: Option<Vec<String>>,
+    #[serde(default)]
+    pub escalations: Vec<EscalationSpec>,
+    /// Lower comes first; absent: last (on create) or unchanged (on update).
+    #[serde(default)]
+    pub position: Option<i64>,
+}
+
+/// A policy as the API shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct PolicyView {
+    pub id: i64,
+    pub position: i64,
+    #[serde(flatten)]
+    pub spec: PolicySpec,
+    pub created_at: Ts,
+    pub updated_at: Ts,
+}
+
+fn builtin_calendar() -> CalendarView {
+    CalendarView {
+        id: BUILTIN_CALENDAR_ID,
+        name: "24x7".into(),
+        builtin: true,
+        spec: CalendarSpec { time_zone: "UTC".into(), twenty_four_seven: true, ..Default::default() },
+        created_at: None,
+        updated_at: None,
+    }
+}
+
+fn calendar_view(row: CalendarRow) -> CalendarView {
+    let spec = serde_json::from_str(&row.spec).unwrap_or_default();
+    CalendarView {
+        id: row.id,
+        name: row.name,
+        builtin: false,
+        spec,
+        created_at: Some(row.created_at),
+        updated_at: Some(row.updated_at),
+    }
+}
+
+fn policy_view(row: PolicyRow) -> Result<PolicyView> {
+    let spec = serde_json::from_str(&row.spec).map_err(|e| AppError::Internal(format!("stored policy: {e}")))?;
+    Ok(PolicyView { id: row.id, position: row.position, spec, created_at: row.created_at, updated_at: row.updated_at })
+}
+
+fn admin(actor: &Actor) -> Result<()> {
+    if actor.can(Permission::ManageIdentities) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+fn staff(actor: &Actor) -> Result<()> {
+    if actor.role == Role::Requester {
+        Err(AppError::Forbidden)
+    } else {
+        Ok(())
+    }
+}
+
+fn builtin_is_fixed() -> AppError {
+    AppError::Conflict { code: "builtin_calendar", message: "the built-in 24x7 calendar cannot be changed".into() }
+}
+
+fn name_of(raw: &str) -> std::result::Result<String, FieldError> {
+    let s = raw.trim();
+    if s.is_empty() || s.chars().count() > 120 || s.chars().any(char::is_control) {
+        return Err(FieldError::new("name", "invalid_name", "a name is one line of 1 to 120 characters"));
+    }
+    Ok(s.to_string())
+}
+
+impl App {
+    pub async fn sla_calendars(&self, actor: &Actor) -> Result<Vec<CalendarView>> {
+        staff(actor)?;
+        let mut out = vec![builtin_calendar()];
+        out.extend(self.db.calendars().await?.into_iter().map(calendar_view));
+        Ok(out)
+    }
+
+    pub async fn sla_calendar(&self, actor: &Actor, id: i64) -> Result<CalendarView> {
+        staff(actor)?;
+        if id == BUILTIN_CALENDAR_ID {
+            return Ok(builtin_calendar());
+        }
+        Ok(calendar_view(self.db.calendar(id).await?))
+    }
+
+    /// Creates (`id` None) or replaces a calendar after checking every field.
+    pub async fn save_sla_calendar(
+        &self,
+        actor: &Actor,
+        id: Option<i64>,
+        input: CalendarInput,
+    ) -> Result<CalendarView> {
+        admin(actor)?;
+        if id == Some(BUILTIN_CALENDAR_ID) {
+            return Err(builtin_is_fixed());
+        }
+        let spec = CalendarSpec {
+            time_zone: input.time_zone,
+            hours: input.hours,
+            holidays: input.holidays,
+            twenty_four_seven: input.twenty_four_seven,
+        };
+        let mut c = Checks::new();
+        let name = c.take(name_of(&input.name));
+        if let Err(inv) = BusinessCalendar::parse(&spec) {
+            inv.0.into_iter().for_each(|e| c.push(e));
+        }
+        c.finish()?;
+        let name = name.unwrap_or_default();
+        let json = serde_json::to_string(&spec).map_err(|e| AppError::Internal(e.to_string()))?;
+        let now = Ts::now();
+        let mut tx = self.db.begin().await?;
+        let saved = match id {
+            None => tx.insert_calendar(&name, &json, now).await,
+            Some(id) => tx.update_calendar(id, &name, &json, now).await,
+        }
+        .map_err(|e| AppError::taken(e, "name", "name", "this calendar name"))?;
+        let kind = if id.is_some() { "sla.calendar_updated" } else { "sla.calendar_created" };
+        emit(&mut tx, kind, format!("sla_calendar:{}", saved.id), actor, json!({ "name": saved.name }), now).await?;
+        tx.commit().await?;
+        Ok(calendar_view(saved))
+    }
+
+    /// Deletes a calendar no policy uses (a used one answers 409 `calendar_in_use`).
+    pub async fn delete_sla_calendar(&self, actor: &Actor, id: i64) -> Result<()> {
+        admin(actor)?;
+        if id == BUILTIN_CALENDAR_ID {
+            return Err(builtin_is_fixed());
+        }
+        if self.db.calendar_in_use(id).await? {
+            return Err(AppError::Conflict {
+                code: "calendar_in_use",
+                message: "a policy uses this calendar; change the policy first".into(),
+            });
+        }
+        let now = Ts::now();
+        let mut tx = self.db.begin().await?;
+        tx.delete_calendar(id).await?;
+        emit(&mut tx, "sla.calendar_deleted", format!("sla_calendar:{id}"), actor, json!({}), now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn sla_policies(&self, actor: &Actor) -> Result<Vec<PolicyView>> {
+        staff(actor)?;
+        self.db.policies().await?.into_iter().map(policy_view).collect()
+    }
+
+    pub async fn sla_policy(&self, actor: &Actor, id: i64) -> Result<PolicyView> {
+        staff(actor)?;
+        policy_view(self.db.policy(id).await?)
+    }
+
+    /// Creates (`id` None) or replaces a policy. Every field is checked, and every id it
+    /// names (calendar, escalation groups and users) must exist.
+    pub async fn save_sla_policy(&self, actor: &Actor, id: Option<i64>, input: PolicyInput) -> Result<PolicyView> {
+        admin(actor)?;
+        let position = input.position;
+        let spec = PolicySpec {
+            name: input.name,
+            conditions: input.conditions,
+            targets: input.targets,
+            calendar_id: input.calendar_id.filter(|&c| c != BUILTIN_CALENDAR_ID),
+            warnings: input.warnings.unwrap_or_else(|| vec![75, 90]),
+            pause_when: input.pause_when.unwrap_or_else(|| vec!["on_hold:awaiting_requester".into()]),
+            escalations: input.escalations,
+        };
+        let mut c = Checks::new();
+        if position.is_some_and(|p| !(0..=1_000_000).contains(&p)) {
+            c.push(FieldError::new("position", "out_of_range", "position is 0 to 1000000"));
+        }
+        let parsed = match Policy::parse(&spec) {
+            Ok(p) => Some(p),
+            Err(inv) => {
+                inv.0.into_iter().for_each(|e| c.push(e));
+                None
+            }
+        };
+        if let Some(cal) = spec.calendar_id.filter(|&c| c > 0) {
+            if self.db.calendar(cal).await.is_err() {
+                c.push(FieldError::new("calendar_id", "unknown", "no such calendar"));
+            }
+        }
+        for (i, e) in spec.escalations.iter().enumerate() {
+            if let Some(g) = e.group_id.filter(|&g| g > 0) {
+                if self.db.group(g).await.is_err() {
+                    c.push(FieldError::new(format!("escalations[{i}].group_id"), "unknown", "no such group"));
+                }
+            }
+            if let Some(u) = e.user_id.filter(|&u| u > 0) {
+                if !matches!(self.db.user(u).await, Ok(u) if u.active) {
+                    c.push(FieldError::new(format!("escalations[{i}].user_id"), "unknown", "no such active user"));
+                }
+            }
+        }
+        c.finish()?;
+        let Some(parsed) = parsed else { return Err(AppError::Internal("validated policy is missing".into())) };
+        let stored = PolicySpec { name: parsed.name.clone(), ..spec };
+        let json = serde_json::to_string(&stored).map_err(|e| AppError::Internal(e.to_string()))?;
+        let now = Ts::now();
+        let mut tx = self.db.begin().await?;
+        let saved = match id {
+            None => {
+                let position = match position {
+                    Some(p) => p,
+                    None => tx.max_policy_position().await? + 10,
+                };
+                tx.insert_policy(&parsed.name, position, &json, parsed.calendar_id, now).await
+            }
+            Some(id) => {
+                let current = self.db.policy(id).await?;
+                let position = position.unwrap_or(current.position);
+                tx.update_policy(id, &parsed.name, position, &json, parsed.calendar_id, now).await
+            }
+        }
+        .map_err(|e| AppError::taken(e, "name", "name", "this policy name"))?;
+        let kind = if id.is_some() { "sla.policy_updated" } else { "sla.policy_created" };
+        let payload = json!({ "name": saved.name, "position": saved.position });
+        emit(&mut tx, kind, format!("sla_policy:{}", saved.id), actor, payload, now).await?;
+        tx.commit().await?;
+        policy_view(saved)
+    }
+
+    /// Deletes a policy. Running clocks keep the copy of it they started with.
+    pub async fn delete_sla_policy(&self, actor: &Actor, id: i64) -> Result<()> {
+        admin(actor)?;
+        let now = Ts::now();
+        let mut tx = self.db.begin().await?;
+        tx.delete_policy(id).await?;
+        emit(&mut tx, "sla.policy_deleted", format!("sla_policy:{id}"), actor, json!({}), now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,176 @@
+//! What people see of SLAs: a ticket's targets (in the viewer's time zone), its clock
+//! history, one's notifications, and the compliance report.
+
+use super::engine::{self, Calendars};
+use crate::{App, AppError, Result};
+use opsdesk_domain::sla::ClockState;
+use opsdesk_domain::{Actor, FieldError, Role};
+use opsdesk_store::sla::{ClockEventRow, Notification, ReportGroupBy};
+use opsdesk_store::tickets::Ticket;
+use opsdesk_store::Ts;
+use serde::Serialize;
+
+/// One target of a ticket, as seen now.
+#[derive(Debug, Clone, Serialize)]
+pub struct SlaTargetView {
+    pub clock_id: i64,
+    /// `first_response`, `next_response` or `resolution`.
+    pub target: String,
+    /// `running`, `paused`, `met`, `breached` (running past its due instant) or `cancelled`.
+    pub state: String,
+    /// RFC 3339 in the viewer's time zone, while the clock runs; null otherwise.
+    pub due_at: Option<String>,
+    pub target_secs: i64,
+    pub elapsed_secs: i64,
+    /// Business seconds left: `target - elapsed`, negative by the time overdue.
+    pub remaining_secs: i64,
+    /// Missed: running past due, or met late.
+    pub breached: bool,
+    /// The policy's name; null for requesters.
+    pub policy: Option<String>,
+}
+
+/// An entry of a ticket's SLA history (agents only).
+#[derive(Debug, Clone, Serialize)]
+pub struct SlaHistoryEntry {
+    #[serde(flatten)]
+    pub event: ClockEventRow,
+    pub target: String,
+}
+
+/// `GET /tickets/{id}/sla`.
+#[derive(Debug, Clone, Serialize)]
+pub struct TicketSla {
+    pub targets: Vec<SlaTargetView>,
+    /// Every clock event, oldest first; empty for requesters.
+    pub history: Vec<SlaHistoryEntry>,
+}
+
+/// One line of the SLA report.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReportLine {
+    /// The policy name, priority (`P2`) or group name.
+    pub key: String,
+    pub target: String,
+    pub total: i64,
+    pub met: i64,
+    pub breached: i64,
+    pub open: i64,
+    pub cancelled: i64,
+    /// `met / (met + breached) * 100`, one decimal; null when neither.
+    pub compliance_percent: Option<f64>,
+}
+
+impl App {
+    async fn viewer_zone(&self, actor: &Actor) -> jiff::tz::TimeZone {
+        let name = match actor.user_id {
+            Some(id) => self.db.user(id).await.map(|u| u.time_zone).unwrap_or_default(),
+            None => String::new(),
+        };
+        jiff::tz::TimeZone::get(&name).unwrap_or(jiff::tz::TimeZone::UTC)
+    }
+
+    /// The SLA targets of a ticket the actor sees, evaluated at `now`.
+    pub(crate) async fn sla_targets(&self, actor: &Actor, t: &Ticket, now: Ts) -> Result<Vec<SlaTargetView>> {
+        let rows = self.db.clocks_of(t.id).await?;
+        if rows.is_empty() {
+            return Ok(Vec::new());
+        }
+        let zone = self.viewer_zone(actor).await;
+        let mut cals = Calendars::default();
+        let events = self.db.clock_events_of_ticket(t.id).await?;
+        let mut out = Vec::new();
+        for row in rows {
+            let cal = cals.get_read(&self.db, row.calendar_id).await?;
+            let (clock, last) = engine::replay_rows(&row, &events, &cal);
+            let at = last.map_or(now, |l| l.max(now));
+            let Ok(status) = clock.status(&cal, at.0) else { continue };
+            let breached = row.breached || status.breached;
+            let state = match status.state {
+                ClockState::Running if breached => "breached",
+                s => engine::state_name(s),
+            };
+            let elapsed = status.elapsed.as_secs();
+            out.push(SlaTargetView {
+                clock_id: row.id,
+                target: row.target.clone(),
+                state: state.into(),
+                due_at: status
+                    .due
+                    .map(|d| d.to_zoned(zone.clone()).timestamp().display_with_offset(zone.to_offset(d)).to_string()),
+                target_secs: status.target.as_secs(),
+                elapsed_secs: elapsed,
+                remaining_secs: status.target.as_secs() - elapsed,
+                breached,
+                policy: (actor.role != Role::Requester).then(|| row.policy_name.clone()),
+            });
+        }
+        Ok(out)
+    }
+
+    /// A ticket's targets and (for agents) its clock history.
+    pub async fn ticket_sla(&self, actor: &Actor, id_or_number: &str) -> Result<TicketSla> {
+        let t = self.find_ticket(actor, id_or_number).await?;
+        let targets = self.sla_targets(actor, &t, Ts::now()).await?;
+        let history = if actor.sees_internal_notes() {
+            let clocks = self.db.clocks_of(t.id).await?;
+            self.db
+                .clock_events_of_ticket(t.id)
+                .await?
+                .into_iter()
+                .map(|e| {
+                    let target = clocks.iter().find(|c| c.id == e.clock_id).map(|c| c.target.clone());
+                    SlaHistoryEntry { target: target.unwrap_or_default(), event: e }
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        Ok(TicketSla { targets, history })
+    }
+
+    /// The caller's notifications, newest first.
+    pub async fn my_notifications(&self, actor: &Actor, before: Option<i64>, limit: i64) -> Result<Vec<Notification>> {
+        let Some(me) = actor.user_id else { return Err(AppError::Forbidden) };
+        Ok(self.db.notifications(me, before.unwrap_or(i64::MAX), limit.clamp(1, 500)).await?)
+    }
+
+    /// Met and breached clocks that started in `[from, to)`, per target and per group key,
+    /// over the tickets the actor sees. Agents and admins.
+    pub async fn sla_report(&self, actor: &Actor, from: Ts, to: Ts, group_by: &str) -> Result<Vec<ReportLine>> {
+        if actor.role == Role::Requester {
+            return Err(AppError::Forbidden);
+        }
+        let by = match group_by {
+            "policy" | "" => ReportGroupBy::Policy,
+            "priority" => ReportGroupBy::Priority,
+            "group" => ReportGroupBy::Group,
+            _ => {
+                return Err(
+                    FieldError::new("group_by", "invalid_group_by", "group_by is policy, priority or group").into()
+                )
+            }
+        };
+        if to <= from {
+            return Err(FieldError::new("to", "invalid_range", "to must be after from").into());
+        }
+        let rows = self.db.sla_report(&actor.ticket_visibility(), from, to, by).await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| {
+                let judged = r.met + r.breached;
+                let compliance = (judged > 0).then(|| (r.met as f64 * 1000.0 / judged as f64).round() / 10.0);
+                ReportLine {
+                    key: r.key,
+                    target: r.target,
+                    total: r.total,
+                    met: r.met,
+                    breached: r.breached,
+                    open: r.open,
+                    cancelled: r.cancelled,
+                    compliance_percent: compliance,
+                }
+            })
+            .collect())
+    }
+}

@@ -255,6 +255,7 @@ impl TicketGen<'_> {
             updated_at: Ts::from_micros(last_change),
             resolved_at: resolved.map(Ts::from_micros),
             closed_at: closed.map(Ts::from_micros),
+            sla_due_at: opsdesk_store::sla::NO_DUE,
         };
         let t = tx.insert_ticket(&draft).await?;
         // `insert_ticket` stamps updated_at with created_at; history keeps the real times.

@@ -2,13 +2,15 @@
 //! history, one's notifications, and the compliance report.
 
 use super::engine::{self, Calendars};
-use crate::{App, AppError, Result};
+use crate::tickets::{TicketView, Timeline};
+use crate::{emit, App, AppError, Result};
 use opsdesk_domain::sla::ClockState;
 use opsdesk_domain::{Actor, FieldError, Role};
 use opsdesk_store::sla::{ClockEventRow, Notification, ReportGroupBy};
 use opsdesk_store::tickets::Ticket;
 use opsdesk_store::Ts;
 use serde::Serialize;
+use serde_json::json;
 
 /// One target of a ticket, as seen now.
 #[derive(Debug, Clone, Serialize)]
@@ -72,17 +74,34 @@ impl App {
 
     /// The SLA targets of a ticket the actor sees, evaluated at `now`.
     pub(crate) async fn sla_targets(&self, actor: &Actor, t: &Ticket, now: Ts) -> Result<Vec<SlaTargetView>> {
+        Ok(self.sla_read(actor, t, None, now, false).await?.targets)
+    }
+
+    /// A ticket's targets (in `zone`, or the viewer's own time zone when `None`) and, when
+    /// `with_history` and the actor is staff, its clock history. Reads the clocks and their
+    /// events once; nothing more when the ticket has no clocks.
+    pub(crate) async fn sla_read(
+        &self,
+        actor: &Actor,
+        t: &Ticket,
+        zone: Option<jiff::tz::TimeZone>,
+        now: Ts,
+        with_history: bool,
+    ) -> Result<TicketSla> {
         let rows = self.db.clocks_of(t.id).await?;
         if rows.is_empty() {
-            return Ok(Vec::new());
+            return Ok(TicketSla { targets: Vec::new(), history: Vec::new() });
         }
-        let zone = self.viewer_zone(actor).await;
+        let zone = match zone {
+            Some(z) => z,
+            None => self.viewer_zone(actor).await,
+        };
         let mut cals = Calendars::default();
         let events = self.db.clock_events_of_ticket(t.id).await?;
         let mut out = Vec::new();
-        for row in rows {
+        for row in &rows {
             let cal = cals.get_read(&self.db, row.calendar_id).await?;
-            let (clock, last) = engine::replay_rows(&row, &events, &cal);
+            let (clock, last) = engine::replay_rows(row, &events, &cal);
             let at = last.map_or(now, |l| l.max(now));
             let Ok(status) = clock.status(&cal, at.0) else { continue };
             let breached = row.breached || status.breached;
@@ -105,28 +124,58 @@ impl App {
                 policy: (actor.role != Role::Requester).then(|| row.policy_name.clone()),
             });
         }
-        Ok(out)
-    }
-
-    /// A ticket's targets and (for agents) its clock history.
-    pub async fn ticket_sla(&self, actor: &Actor, id_or_number: &str) -> Result<TicketSla> {
-        let t = self.find_ticket(actor, id_or_number).await?;
-        let targets = self.sla_targets(actor, &t, Ts::now()).await?;
-        let history = if actor.sees_internal_notes() {
-            let clocks = self.db.clocks_of(t.id).await?;
-            self.db
-                .clock_events_of_ticket(t.id)
-                .await?
+        let history = if with_history && actor.sees_internal_notes() {
+            events
                 .into_iter()
                 .map(|e| {
-                    let target = clocks.iter().find(|c| c.id == e.clock_id).map(|c| c.target.clone());
+                    let target = rows.iter().find(|c| c.id == e.clock_id).map(|c| c.target.clone());
                     SlaHistoryEntry { target: target.unwrap_or_default(), event: e }
                 })
                 .collect()
         } else {
             Vec::new()
         };
-        Ok(TicketSla { targets, history })
+        Ok(TicketSla { targets: out, history })
+    }
+
+    /// A ticket's targets and (for agents) its clock history.
+    pub async fn ticket_sla(&self, actor: &Actor, id_or_number: &str) -> Result<TicketSla> {
+        let t = self.find_ticket(actor, id_or_number).await?;
+        self.sla_read(actor, &t, None, Ts::now(), true).await
+    }
+
+    /// Everything a ticket's page shows: the ticket, its timeline and its SLA, with due
+    /// instants in `time_zone` (the signed-in viewer's; UTC when unknown), so the page needs
+    /// no extra look-up of the viewer.
+    pub async fn ticket_page(
+        &self,
+        actor: &Actor,
+        id_or_number: &str,
+        time_zone: &str,
+    ) -> Result<(TicketView, Timeline, TicketSla)> {
+        let t = self.find_ticket(actor, id_or_number).await?;
+        let zone = jiff::tz::TimeZone::get(time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
+        let sla = self.sla_read(actor, &t, Some(zone), Ts::now(), true).await?;
+        let (view, timeline) = self.timeline_of(actor, &t).await?;
+        Ok((view, timeline, sla))
+    }
+
+    /// How many of the caller's notifications are unread.
+    pub async fn unread_notifications(&self, actor: &Actor) -> Result<i64> {
+        let Some(me) = actor.user_id else { return Err(AppError::Forbidden) };
+        Ok(self.db.unread_notifications(me).await?)
+    }
+
+    /// Marks the caller's notifications up to id `upto` as read (the ones the page showed).
+    pub async fn mark_notifications_read(&self, actor: &Actor, upto: i64) -> Result<u64> {
+        let Some(me) = actor.user_id else { return Err(AppError::Forbidden) };
+        let now = Ts::now();
+        let mut tx = self.db.begin().await?;
+        let n = tx.mark_notifications_read(me, upto, now).await?;
+        emit(&mut tx, "notifications.read", format!("user:{me}"), actor, json!({ "upto": upto, "count": n }), now)
+            .await?;
+        tx.commit().await?;
+        Ok(n)
     }
 
     /// The caller's notifications, newest first.

@@ -228,6 +228,7 @@ impl App {
             updated_at: now,
             resolved_at: None,
             closed_at: None,
+            sla_due_at: opsdesk_store::sla::NO_DUE,
         };
         Ok(PreparedTicket { ticket: draft, watcher_ids })
     }

@@ -92,12 +92,7 @@ impl App {
         let tickets = self.db.list_tickets(&filter).await?;
         let next = match tickets.last() {
             Some(t) if tickets.len() as i64 == filter.limit => {
-                // The due instant is not part of the ticket record; read it for the cursor.
-                let value = match filter.sort {
-                    SortCol::Due => self.db.ticket_sla_due(t.id).await?,
-                    s => s.value_of(t),
-                };
-                Some(encode_cursor(filter.sort, value, t.id))
+                Some(encode_cursor(filter.sort, filter.sort.value_of(t), t.id))
             }
             _ => None,
         };

@@ -62,6 +62,10 @@ pub struct TicketView {
     /// The SLA targets, on a single ticket's read (not in lists).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sla: Option<Vec<crate::sla::SlaTargetView>>,
+    /// The nearest due instant of the running SLA clocks, for lists (the UI's due column);
+    /// not part of the API's JSON.
+    #[serde(skip)]
+    pub sla_due_at: Option<Ts>,
 }
 
 impl From<&Ticket> for TicketView {
@@ -94,6 +98,7 @@ impl From<&Ticket> for TicketView {
             resolved_at: t.resolved_at,
             closed_at: t.closed_at,
             sla: None,
+            sla_due_at: (t.sla_due_at != opsdesk_store::sla::NO_DUE).then(|| Ts::from_micros(t.sla_due_at)),
         }
     }
 }

@@ -5,7 +5,7 @@ use super::transition::move_ticket;
 use super::{body_text, TicketView};
 use crate::{emit, App, AppError, Result};
 use opsdesk_domain::{Actor, FieldError, Role};
-use opsdesk_store::tickets::{Attachment, Comment, HistoryEntry, Link, NewAttachment, Watcher};
+use opsdesk_store::tickets::{Attachment, Comment, HistoryEntry, Link, NewAttachment, Ticket, Watcher};
 use opsdesk_store::Ts;
 use serde::Serialize;
 use serde_json::json;
@@ -87,6 +87,11 @@ impl App {
     /// The ticket's timeline as the actor may see it.
     pub async fn timeline(&self, actor: &Actor, id_or_number: &str) -> Result<(TicketView, Timeline)> {
         let t = self.find_ticket(actor, id_or_number).await?;
+        self.timeline_of(actor, &t).await
+    }
+
+    /// [`timeline`](Self::timeline) of a ticket already found for `actor`.
+    pub(crate) async fn timeline_of(&self, actor: &Actor, t: &Ticket) -> Result<(TicketView, Timeline)> {
         let internal = actor.sees_internal_notes();
         let comments = self.db.comments(t.id, internal).await?;
         let attachments = self.db.attachments(t.id, internal).await?;
@@ -102,7 +107,7 @@ impl App {
             }
         }
         let watchers = if internal { self.db.watchers(t.id).await? } else { Vec::new() };
-        Ok((TicketView::from(&t), Timeline { comments, attachments, history, links, watchers }))
+        Ok((TicketView::from(t), Timeline { comments, attachments, history, links, watchers }))
     }
 
     pub async fn add_attachment(

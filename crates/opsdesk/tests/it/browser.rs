@@ -397,3 +397,128 @@ async fn roles_reach_their_pages_query_errors_are_marked_and_tokens_show_once() 
     }
     w.server.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_sets_up_a_calendar_and_a_policy_through_the_forms() {
+    let db = TestDb::new(Backend::Sqlite).await;
+    let w = world(&db).await;
+    let base = w.server.base.clone();
+    let (admin_user, _) = w.server.user("admin").await;
+    let mut driver = Driver::start().await;
+    let admin = driver.browser().await;
+    sign_in(&admin, &base, &admin_user.email).await;
+
+    // A calendar: the name carries a script, shown as text.
+    let script = "<script>document.title='pwned'</script>";
+    admin.goto(&format!("{base}/admin")).await.expect("admin");
+    click_then(&admin, "a[href='/admin/sla/calendars']", "#new-calendar").await;
+    click_then(&admin, "#new-calendar", "#calendar-form").await;
+    fill(&admin, "#cal-name", &format!("Office {script}")).await;
+    fill(&admin, "#cal-tz", "Europe/Berlin").await;
+    fill(&admin, "#cal-mon", "08:00-12:00, 13:00-17:00").await;
+    fill(&admin, "#cal-sat", "22:00-06:00").await;
+    fill(&admin, "#cal-holidays", "12-25\n2026-12-24").await;
+    click_then(&admin, "#save-calendar", ".notice").await;
+    assert_eq!(text_of(&admin, ".notice").await, "Created.");
+    admin.goto(&format!("{base}/admin/sla/calendars")).await.expect("calendars");
+    assert!(page_text(&admin).await.contains(&format!("Office {script}")), "the name is text");
+    assert_ne!(admin.title().await.expect("title"), "pwned");
+    assert_eq!(admin.find_all(Locator::Css("main script")).await.expect("scripts").len(), 0);
+
+    // A policy with a bad duration is refused next to the field, then saved when corrected.
+    admin.goto(&format!("{base}/admin/sla/policies")).await.expect("policies");
+    click_then(&admin, "#new-policy", "#policy-form").await;
+    fill(&admin, "#p-name", "P1 incidents").await;
+    css(&admin, "#p-kind-incident").await.click().await.expect("kind");
+    css(&admin, "#p-prio-P1").await.click().await.expect("priority");
+    fill(&admin, "#p-first", "2 hrs").await;
+    fill(&admin, "#p-resolution", "8h").await;
+    let calendars = w.server.app().sla_calendars(&Actor::system()).await.expect("calendars");
+    let office = calendars.iter().find(|c| c.name == format!("Office {script}")).expect("saved calendar");
+    css(&admin, "#p-calendar").await.select_by_value(&office.id.to_string()).await.expect("calendar");
+    fill(&admin, "#p-escalations", "90% notify_group_lead Service Desk\nbreach raise_priority").await;
+    click_then(&admin, "#save-policy", "#err-first").await;
+    assert!(!text_of(&admin, "#err-first").await.is_empty());
+    assert_eq!(css(&admin, "#p-first").await.attr("aria-invalid").await.expect("attr").as_deref(), Some("true"));
+    assert!(w.server.app().sla_policies(&Actor::system()).await.expect("policies").is_empty(), "nothing saved");
+    fill(&admin, "#p-first", "1h30m").await;
+    click_then(&admin, "#save-policy", ".notice").await;
+    assert_eq!(text_of(&admin, ".notice").await, "Created.");
+    let policies = w.server.app().sla_policies(&Actor::system()).await.expect("policies");
+    assert_eq!(policies.len(), 1);
+    let p = &policies[0].spec;
+    assert_eq!((p.targets.first_response.as_str(), p.targets.resolution.as_str()), ("1h30m", "8h"));
+    assert_eq!(p.conditions.kinds, vec!["incident".to_string()]);
+    assert_eq!(p.conditions.priorities, vec!["P1".to_string()]);
+    assert_eq!(p.calendar_id, Some(office.id));
+    assert_eq!(p.escalations.len(), 2);
+    assert_eq!(p.escalations[0].action, "notify_group_lead");
+    assert!(p.escalations[0].group_id.is_some());
+    let shown = css(&admin, "#p-escalations").await.prop("value").await.expect("value").unwrap_or_default();
+    assert_eq!(shown, "90% notify_group_lead Service Desk\nbreach raise_priority");
+
+    admin.close().await.expect("close");
+    w.server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_agent_sees_the_sla_panel_and_downloads_the_report() {
+    let db = TestDb::new(Backend::Sqlite).await;
+    let w = world(&db).await;
+    let base = w.server.base.clone();
+    let input = opsdesk_app::sla::PolicyInput {
+        name: "Standard".into(),
+        conditions: Default::default(),
+        targets: opsdesk_domain::sla::TargetsSpec {
+            first_response: "4h".into(),
+            resolution: "40h".into(),
+            next_response: None,
+        },
+        calendar_id: None,
+        warnings: None,
+        pause_when: None,
+        escalations: Vec::new(),
+        position: None,
+    };
+    w.server.app().save_sla_policy(&Actor::system(), None, input).await.expect("policy");
+    let mut driver = Driver::start().await;
+    let req = driver.browser().await;
+    sign_in(&req, &base, &w.requester.email).await;
+    let number = submit_ticket(&req, &base, "Wi-Fi drops in room 4", "Every few minutes.").await;
+    assert!(text_of(&req, "#sla").await.contains("First response"), "requesters see their targets");
+    assert!(!text_of(&req, "#sla").await.contains("Standard"), "but not the policy");
+
+    let agent = driver.browser().await;
+    sign_in(&agent, &base, &w.agent.email).await;
+    agent.goto(&format!("{base}/agent/tickets/{number}")).await.expect("ticket");
+    let first = css(&agent, "#sla .sla-target[data-state=running]").await;
+    let text = first.text().await.expect("text");
+    assert!(text.to_lowercase().contains("running"), "{text}");
+    assert!(text.contains("First response") && text.contains("left") && text.contains("due "), "{text}");
+    assert!(text.contains("policy Standard"), "{text}");
+    css(&agent, ".sla-history summary").await.click().await.expect("open the history");
+    assert!(text_of(&agent, ".sla-history").await.contains("started"));
+
+    // The queue sorts by due.
+    agent.goto(&format!("{base}/agent?q=status%3Aopen")).await.expect("queue");
+    click_then(&agent, "#sort-due", "td.due").await;
+    assert!(css(&agent, "#q").await.prop("value").await.expect("q").unwrap_or_default().contains("sort:due"));
+    assert!(text_of(&agent, "td.due").await.starts_with("in "));
+
+    // The report, and its CSV link that downloads the same figures.
+    click_then(&agent, "a[href='/agent/reports/sla']", "#report").await;
+    css(&agent, "#r-group").await.select_by_value("priority").await.expect("group by");
+    click_then(&agent, "#report-form button[type=submit]", "#report-csv").await;
+    assert!(text_of(&agent, "#report tbody").await.contains("First response"));
+    let csv = agent
+        .execute("return fetch(document.getElementById('report-csv').href).then(r => r.text())", vec![])
+        .await
+        .expect("download");
+    let csv = csv.as_str().unwrap_or_default();
+    assert!(csv.starts_with("key,target,total,met,breached,open,cancelled,compliance_percent"), "{csv}");
+    assert!(csv.lines().any(|l| l.ends_with(",first_response,1,0,0,1,0,")), "{csv}");
+
+    req.close().await.expect("close");
+    agent.close().await.expect("close");
+    w.server.stop().await;
+}

@@ -14,4 +14,5 @@ mod openapi;
 mod processes;
 mod queue;
 mod sla;
+mod sla_pages;
 mod tickets;

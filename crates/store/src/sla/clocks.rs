@@ -236,13 +236,4 @@ impl Db {
         let sql = format!("SELECT {EVENT_COLS} FROM sla_clock_events WHERE ticket_id = $1 ORDER BY id");
         Ok(on_read!(self, |p| sqlx::query_as(&sql).bind(ticket_id).fetch_all(p).await?))
     }
-
-    /// A ticket's `sla_due_at` (for the cursor of a `sort:due` page).
-    pub async fn ticket_sla_due(&self, ticket_id: i64) -> Result<i64> {
-        let row: (i64,) = on_read!(self, |p| sqlx::query_as("SELECT sla_due_at FROM tickets WHERE id = $1")
-            .bind(ticket_id)
-            .fetch_one(p)
-            .await?);
-        Ok(row.0)
-    }
 }

@@ -6,7 +6,7 @@ mod clocks;
 mod notifications;
 mod report;
 
-pub use clocks::{ClockEventRow, ClockRow, NewClock};
+pub use clocks::{ClockEventRow, ClockRow, NewClock, NO_DUE};
 pub use notifications::Notification;
 pub use report::{ReportGroupBy, ReportRow};
 

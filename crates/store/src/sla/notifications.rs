@@ -36,6 +36,19 @@ impl Tx {
         .rows_affected());
         Ok(())
     }
+
+    /// Marks a user's unread notifications up to id `upto` as read; returns how many.
+    pub async fn mark_notifications_read(&mut self, user_id: i64, upto: i64, now: Ts) -> Result<u64> {
+        Ok(on_tx!(self, |c| sqlx::query(
+            "UPDATE notifications SET read_at = $3 WHERE user_id = $1 AND id <= $2 AND read_at IS NULL"
+        )
+        .bind(user_id)
+        .bind(upto)
+        .bind(now)
+        .execute(c)
+        .await?
+        .rows_affected()))
+    }
 }
 
 impl Db {
@@ -50,5 +63,16 @@ impl Db {
         .bind(limit)
         .fetch_all(p)
         .await?))
+    }
+
+    /// How many of a user's notifications are unread.
+    pub async fn unread_notifications(&self, user_id: i64) -> Result<i64> {
+        let row: (i64,) = on_read!(self, |p| sqlx::query_as(
+            "SELECT COUNT(*) FROM notifications WHERE user_id = $1 AND read_at IS NULL"
+        )
+        .bind(user_id)
+        .fetch_one(p)
+        .await?);
+        Ok(row.0)
     }
 }

@@ -134,11 +134,10 @@ impl SortCol {
         }
     }
 
-    /// The sort value of a ticket, for the next page's cursor. `Due` is not on the record:
-    /// read it with `Db::ticket_sla_due`.
+    /// The sort value of a ticket, for the next page's cursor.
     pub fn value_of(self, t: &Ticket) -> i64 {
         match self {
-            SortCol::Due => i64::MAX,
+            SortCol::Due => t.sla_due_at,
             SortCol::Priority => t.priority,
             SortCol::Created => t.created_at.micros(),
             SortCol::Updated => t.updated_at.micros(),

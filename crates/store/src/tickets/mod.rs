@@ -22,7 +22,7 @@ macro_rules! ticket_cols {
     () => {
         "id, number, kind, desk_id, title, description, status, is_open, hold_reason, impact, urgency, priority, \
          priority_override_reason, category_id, requester_id, organization_id, shared_with_organization, group_id, \
-         assignee_id, custom_fields, external_id, version, created_at, updated_at, resolved_at, closed_at"
+         assignee_id, custom_fields, external_id, version, created_at, updated_at, resolved_at, closed_at, sla_due_at"
     };
 }
 pub(crate) use ticket_cols;
@@ -59,6 +59,10 @@ pub struct Ticket {
     pub updated_at: Ts,
     pub resolved_at: Option<Ts>,
     pub closed_at: Option<Ts>,
+    /// The nearest due instant of the running SLA clocks (microseconds), or
+    /// [`NO_DUE`](crate::sla::NO_DUE) when none runs. Kept by the SLA code; never written from here.
+    #[serde(skip)]
+    pub sla_due_at: i64,
 }
 
 impl Ticket {

@@ -18,6 +18,7 @@ mod tokens;
 mod users;
 
 pub use auth::{removal_cookie as auth_removal_cookie, session_cookie as auth_cookie};
+pub(crate) use sla::to_csv as sla_report_csv;
 
 pub fn router() -> Router<WebState> {
     Router::new()

@@ -197,7 +197,8 @@ fn field(raw: &str) -> String {
     }
 }
 
-fn to_csv(lines: &[ReportLine]) -> String {
+/// The report as CSV (the API's `format=csv` and the report page's download).
+pub(crate) fn to_csv(lines: &[ReportLine]) -> String {
     let mut out = String::from("key,target,total,met,breached,open,cancelled,compliance_percent\r\n");
     for l in lines {
         let compliance = l.compliance_percent.map(|c| format!("{c:.1}")).unwrap_or_default();

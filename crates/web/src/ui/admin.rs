@@ -34,6 +34,8 @@ pub fn router() -> Router<WebState> {
         .route("/admin/groups/{id}/members", post(add_member))
         .route("/admin/groups/{id}/members/{user_id}/remove", post(remove_member))
         .merge(super::admin_desk::router())
+        .merge(super::admin_calendars::router())
+        .merge(super::admin_policies::router())
 }
 
 /// The confirmation shown after a successful change (`?ok=` carries a fixed code, never text).

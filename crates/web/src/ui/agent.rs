@@ -58,6 +58,7 @@ pub struct QueuePage {
     by_priority: SortLink,
     by_number: SortLink,
     by_updated: SortLink,
+    by_due: SortLink,
     messages: Vec<String>,
     agents: Vec<(String, String)>,
 }
@@ -163,11 +164,14 @@ pub async fn render(
         .map(|u| (u.email, u.name))
         .collect();
     let first = after.map(|_| format!("/agent?q={}", enc(&q)));
+    let mut nav = Nav::of(auth);
+    nav.unread = app.unread_notifications(actor).await.unwrap_or(0);
     QueuePage {
-        nav: Nav::of(auth),
+        nav,
         by_priority: sort_link(&q, "priority", false),
         by_number: sort_link(&q, "number", true),
         by_updated: sort_link(&q, "updated", true),
+        by_due: sort_link(&q, "due", false),
         q,
         queues,
         rows,

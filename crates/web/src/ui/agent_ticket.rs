@@ -3,6 +3,7 @@
 //! composer, transitions, links and history.
 
 use super::form::Upload;
+use super::sla_view::{EventRow, TargetRow};
 use super::view::{conversation, when, words, AttachmentRow, Entry, Names};
 use super::{agent_only, app_error, describe, FormPost, Nav, UploadPost};
 use crate::WebState;
@@ -86,6 +87,8 @@ pub struct TicketPage {
     groups: Vec<(String, String)>,
     agents: Vec<(String, String)>,
     watchers: Vec<String>,
+    sla: Vec<TargetRow>,
+    sla_events: Vec<EventRow>,
 }
 
 fn s_opt(v: Option<i64>) -> String {
@@ -148,7 +151,8 @@ async fn render(s: &WebState, auth: &Authenticated, number: &str, out: Outcome) 
     let app = &s.app;
     let actor = &auth.actor;
     let nav = Nav::of(auth);
-    let (t, tl) = match app.timeline(actor, number).await {
+    let zone = auth.user.time_zone.as_str();
+    let (t, tl, sla) = match app.ticket_page(actor, number, zone).await {
         Ok(x) => x,
         Err(e) => return app_error(Some(nav), e),
     };
@@ -221,6 +225,8 @@ async fn render(s: &WebState, auth: &Authenticated, number: &str, out: Outcome) 
         groups: groups_all.iter().map(|g| (g.id.to_string(), g.name.clone())).collect(),
         agents,
         watchers: tl.watchers.iter().map(|w| w.name.clone()).collect(),
+        sla: sla.targets.iter().map(|x| TargetRow::of(x, zone)).collect(),
+        sla_events: sla.history.iter().map(|e| EventRow::of(e, zone)).collect(),
         t,
     };
     page.into_response()

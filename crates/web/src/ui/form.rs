@@ -135,3 +135,62 @@ impl FromRequest<WebState> for UploadPost {
         Ok(UploadPost { auth, fields, file })
     }
 }
+
+/// The field errors of a refused form, keyed by the form field they belong to, so a page can
+/// show each next to its input. The domain's paths are mapped to the field that holds them:
+/// `hours.mon[1]` belongs to `hours.mon` ("item 2: ..."), `escalations[0].group_id` to
+/// `escalations` ("line 3: ..." when `line_of` knows the line it was typed on),
+/// `targets.resolution` to itself.
+#[derive(Debug, Default)]
+pub struct FieldErrors(pub Vec<(String, String)>);
+
+impl FieldErrors {
+    pub fn of_invalid(
+        errors: &[opsdesk_domain::FieldError],
+        line_of: impl Fn(&str, usize) -> Option<usize>,
+    ) -> FieldErrors {
+        let mut out = Vec::new();
+        for e in errors {
+            let path = e.field.as_str();
+            let (key, index) = match path.find('[') {
+                Some(i) => {
+                    let n = path[i + 1..].split(']').next().and_then(|n| n.parse::<usize>().ok());
+                    (&path[..i], n)
+                }
+                None => (path, None),
+            };
+            // `conditions.custom_fields.vip` belongs to the custom-fields box.
+            let key = match key.strip_prefix("conditions.custom_fields.") {
+                Some(_) => "conditions.custom_fields",
+                None => key,
+            };
+            let message = match index {
+                Some(n) => match line_of(key, n) {
+                    Some(line) => format!("line {line}: {}", e.message),
+                    None => format!("item {}: {}", n + 1, e.message),
+                },
+                None => e.message.clone(),
+            };
+            out.push((key.to_string(), message));
+        }
+        FieldErrors(out)
+    }
+
+    pub fn push(&mut self, key: &str, message: impl Into<String>) {
+        self.0.push((key.to_string(), message.into()));
+    }
+
+    /// The messages for one form field.
+    pub fn at(&self, key: &str) -> Vec<&str> {
+        self.0.iter().filter(|(k, _)| k == key).map(|(_, m)| m.as_str()).collect()
+    }
+
+    /// Whether any message is for this field (for `aria-invalid`).
+    pub fn has(&self, key: &str) -> bool {
+        self.0.iter().any(|(k, _)| k == key)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}

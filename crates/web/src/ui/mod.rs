@@ -4,11 +4,16 @@
 //! and the session's CSRF token before a handler runs. Assets are embedded in the binary.
 
 mod admin;
+mod admin_calendars;
 mod admin_desk;
+mod admin_policies;
 mod agent;
+mod agent_sla;
 mod agent_ticket;
+mod escalation_lines;
 mod form;
 mod portal;
+mod sla_view;
 mod view;
 
 pub use form::{FormPost, UploadPost};
@@ -31,6 +36,7 @@ pub fn router() -> Router<WebState> {
         .route("/assets/app.js", get(js))
         .merge(agent::router())
         .merge(agent_ticket::router())
+        .merge(agent_sla::router())
         .merge(portal::router())
         .merge(admin::router())
 }
@@ -50,6 +56,9 @@ pub struct Nav {
     pub csrf: String,
     pub agent: bool,
     pub admin: bool,
+    /// Unread notifications, shown by the pages that read the count (the queue and the
+    /// notifications page); 0 elsewhere, so other pages spend no query on it.
+    pub unread: i64,
 }
 
 impl Nav {
@@ -60,6 +69,7 @@ impl Nav {
             csrf: auth.csrf_token.clone().unwrap_or_default(),
             agent: auth.user.role != Role::Requester,
             admin: auth.user.role == Role::Admin,
+            unread: 0,
         }
     }
 }

@@ -2,6 +2,7 @@
 //! reply publicly, and confirm or reopen a resolution. Internal notes are never shown here.
 
 use super::agent_ticket::attach;
+use super::sla_view::{EventRow, TargetRow};
 use super::view::{conversation, words, AttachmentRow, Entry, Names, TicketRow};
 use super::{app_error, describe, signed_in, Nav, UploadPost};
 use crate::WebState;
@@ -59,6 +60,8 @@ struct TicketPage {
     reopen_to: String,
     error: Option<String>,
     notice: Option<String>,
+    sla: Vec<TargetRow>,
+    sla_events: Vec<EventRow>,
 }
 
 async fn home(State(s): State<WebState>, jar: CookieJar, uri: Uri) -> Response {
@@ -170,7 +173,8 @@ async fn render(
     error: Option<String>,
     notice: Option<String>,
 ) -> Response {
-    let (t, tl) = match s.app.timeline(&auth.actor, number).await {
+    let zone = auth.user.time_zone.as_str();
+    let (t, tl, sla) = match s.app.ticket_page(&auth.actor, number, zone).await {
         Ok(x) => x,
         Err(e) => return app_error(Some(Nav::of(auth)), e),
     };
@@ -188,6 +192,9 @@ async fn render(
         files,
         error,
         notice,
+        sla: sla.targets.iter().map(|x| TargetRow::of(x, zone)).collect(),
+        // Requesters see their targets, never the clock history.
+        sla_events: Vec::new(),
         t,
     }
     .into_response()

@@ -46,10 +46,15 @@ pub struct TicketRow {
     pub assignee: String,
     pub requester: String,
     pub updated: String,
+    /// Time to the nearest SLA due instant (`in 2h 15m`, `45m overdue`); empty when none runs.
+    pub due: String,
+    /// `running` or `breached`, for the cell's style.
+    pub due_state: &'static str,
 }
 
 impl TicketRow {
     pub async fn of(t: &TicketView, app: &App, actor: &Actor, names: &mut Names) -> TicketRow {
+        let (due, due_state) = super::sla_view::due_cell(t.sla_due_at, Ts::now());
         TicketRow {
             number: t.number.clone(),
             title: t.title.clone(),
@@ -58,6 +63,8 @@ impl TicketRow {
             assignee: names.of(app, actor, t.assignee_id).await,
             requester: names.of(app, actor, Some(t.requester_id)).await,
             updated: when(t.updated_at),
+            due,
+            due_state,
         }
     }
 }

@@ -12,6 +12,7 @@ mod agent_sla;
 mod agent_ticket;
 mod escalation_lines;
 mod form;
+mod policy_form;
 mod portal;
 mod sla_view;
 mod view;

@@ -1,9 +1,11 @@
 //! Opsdesk's load and data set generator: `generate` fills a database with a realistic
-//! synthetic desk, `run` measures the ticket API of a running server against it.
+//! synthetic desk, `run` measures the ticket API of a running server against it, `sla_scan` times the
+//! worker's SLA breach scan over a large set of running clocks.
 #![forbid(unsafe_code)]
 
 pub mod desk;
 pub mod generate;
 pub mod report;
 pub mod run;
+pub mod sla_scan;
 pub mod words;

@@ -4,6 +4,7 @@ use clap::{Parser, Subcommand};
 use opsdesk_bench::generate::{self, GenerateConfig};
 use opsdesk_bench::report;
 use opsdesk_bench::run::{self, RunConfig};
+use opsdesk_bench::sla_scan::{self, SlaScanConfig};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -65,6 +66,28 @@ enum Command {
         #[arg(long, env = "OPSDESK_BENCH_PASSWORD", hide_env_values = true)]
         password: Option<String>,
         /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Time the SLA breach scan: build a database of open tickets with running clocks, some
+    /// due within the minute, then time the query for due clocks and the whole scan.
+    SlaScan {
+        /// A fresh database: sqlite://FILE (created if absent) or postgres://...
+        #[arg(long, env = "OPSDESK_DATABASE_URL")]
+        database_url: String,
+        #[arg(long, default_value_t = 1_000_000)]
+        tickets: u64,
+        /// Clocks whose first warning falls within the minute.
+        #[arg(long, default_value_t = 1_000)]
+        due: u64,
+        /// Tickets per transaction while building.
+        #[arg(long, default_value_t = 10_000)]
+        batch: u64,
+        /// SQLite `synchronous` for the timed part (the server's default is full).
+        #[arg(long, default_value = "full", value_parser = ["full", "normal"])]
+        sqlite_sync: String,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
         #[arg(long)]
         json: bool,
     },
@@ -144,6 +167,24 @@ fn real_main(cli: Cli) -> anyhow::Result<()> {
                 for r in reports.iter().filter(|r| !r.error_samples.is_empty()) {
                     println!("{} errors, e.g.: {}", r.name, r.error_samples.join(" | "));
                 }
+            }
+            Ok(())
+        }
+        Command::SlaScan { database_url, tickets, due, batch, sqlite_sync, seed, json } => {
+            let cfg = SlaScanConfig {
+                database_url,
+                tickets,
+                due,
+                batch,
+                sqlite_synchronous_full: sqlite_sync == "full",
+                seed,
+            };
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+            let r = rt.block_on(sla_scan::sla_scan(&cfg))?;
+            if json {
+                println!("{:#}", r.to_json());
+            } else {
+                print!("{}", r.text());
             }
             Ok(())
         }

@@ -61,6 +61,10 @@ const CLOCK_COLS: &str = "id, ticket_id, target, policy_id, policy_name, policy_
                           updated_at";
 const EVENT_COLS: &str = "id, clock_id, ticket_id, event, at, target_secs, actor_id, note";
 
+/// The worker's query for due clocks; the partial index on `next_check_at` serves it.
+const CLOCKS_DUE: &str = "SELECT id, ticket_id FROM sla_clocks WHERE next_check_at IS NOT NULL \
+                          AND next_check_at <= $1 ORDER BY next_check_at LIMIT $2";
+
 /// `sla_due_at` of a ticket without a running clock: sorts last.
 pub const NO_DUE: i64 = i64::MAX;
 
@@ -217,14 +221,27 @@ impl Db {
     /// Clocks whose next check is due at `now`, earliest first: `(clock id, ticket id)`.
     /// Served by the partial index on `next_check_at`.
     pub async fn clocks_due(&self, now: Ts, limit: i64) -> Result<Vec<(i64, i64)>> {
-        Ok(on_read!(self, |p| sqlx::query_as(
-            "SELECT id, ticket_id FROM sla_clocks WHERE next_check_at IS NOT NULL AND next_check_at <= $1 \
-             ORDER BY next_check_at LIMIT $2"
-        )
-        .bind(now)
-        .bind(limit)
-        .fetch_all(p)
-        .await?))
+        Ok(on_read!(self, |p| sqlx::query_as(CLOCKS_DUE).bind(now).bind(limit).fetch_all(p).await?))
+    }
+
+    /// How the database runs [`clocks_due`](Self::clocks_due), one line per plan step
+    /// (SQLite `EXPLAIN QUERY PLAN`, PostgreSQL `EXPLAIN`), to check that it uses the index.
+    pub async fn clocks_due_plan(&self, now: Ts, limit: i64) -> Result<Vec<String>> {
+        let sql = match self.backend() {
+            Backend::Sqlite => format!("EXPLAIN QUERY PLAN {CLOCKS_DUE}"),
+            Backend::Postgres => format!("EXPLAIN {CLOCKS_DUE}"),
+        };
+        Ok(match &self.pools {
+            crate::db::Pools::Sqlite { reader, .. } => {
+                let rows: Vec<(i64, i64, i64, String)> =
+                    sqlx::query_as(&sql).bind(now).bind(limit).fetch_all(reader).await?;
+                rows.into_iter().map(|r| r.3).collect()
+            }
+            crate::db::Pools::Pg(pool) => {
+                let rows: Vec<(String,)> = sqlx::query_as(&sql).bind(now).bind(limit).fetch_all(pool).await?;
+                rows.into_iter().map(|r| r.0).collect()
+            }
+        })
     }
 
     pub async fn clocks_of(&self, ticket_id: i64) -> Result<Vec<ClockRow>> {

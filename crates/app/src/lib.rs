@@ -10,6 +10,7 @@ mod demo_tickets;
 mod error;
 pub mod groups;
 pub mod jobs;
+pub mod kb;
 pub mod secrets;
 pub mod tickets;
 pub mod tokens;

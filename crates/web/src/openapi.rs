@@ -12,6 +12,8 @@ use axum::Router;
 use serde_json::{json, Map, Value};
 use std::sync::OnceLock;
 
+mod kb;
+
 pub fn router() -> Router<WebState> {
     Router::new().route("/api/v1/openapi.json", get(serve))
 }
@@ -78,6 +80,7 @@ fn tags() -> Value {
         tag("views", "Saved ticket queries of agents, personal or shared with a group."),
         tag("audit", "The security audit log, for admins."),
         tag("jobs", "The background job queue, for operators."),
+        tag("kb", "Knowledge articles: lifecycle, versions, search, suggestions, feedback and deflections."),
         tag("operations", "Health, readiness, metrics and this document."),
     ])
 }
@@ -392,6 +395,7 @@ fn schemas() -> Value {
     ticket_schemas(&mut add);
     config_schemas(&mut add);
     input_schemas(&mut add);
+    kb::schemas(&mut add);
     for (item, paged) in [
         ("User", true),
         ("Organization", true),
@@ -1249,6 +1253,7 @@ fn paths() -> Value {
     ticket_paths(&mut p);
     config_paths(&mut p);
     operations_paths(&mut p);
+    kb::paths(&mut p);
     Value::Object(p)
 }
 
@@ -1995,7 +2000,7 @@ mod tests {
     use std::collections::BTreeSet;
 
     /// Every file under `routes/` that registers routes, by module name.
-    const ROUTE_FILES: [(&str, &str); 11] = [
+    const ROUTE_FILES: [(&str, &str); 12] = [
         ("health", include_str!("routes/health.rs")),
         ("auth", include_str!("routes/auth.rs")),
         ("me", include_str!("routes/me.rs")),
@@ -2007,6 +2012,7 @@ mod tests {
         ("jobs", include_str!("routes/jobs.rs")),
         ("tickets", include_str!("routes/tickets.rs")),
         ("desk_config", include_str!("routes/desk_config.rs")),
+        ("kb", include_str!("routes/kb.rs")),
     ];
 
     const METHODS: [&str; 8] = ["get", "post", "put", "patch", "delete", "head", "options", "trace"];

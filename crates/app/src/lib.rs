@@ -6,6 +6,7 @@
 pub mod audit;
 pub mod auth;
 pub mod demo;
+mod demo_kb;
 mod demo_tickets;
 mod error;
 pub mod groups;

@@ -8,6 +8,7 @@ pub const PURGE_SESSIONS: &str = "maintenance.purge_sessions";
 pub const PURGE_HISTORY: &str = "maintenance.purge_history";
 pub const PROBE: &str = "diagnostics.probe";
 pub const AUTO_CLOSE: &str = "tickets.auto_close";
+pub const KB_REVIEWS: &str = "kb.review_reminders";
 
 /// Registers every built-in handler and schedule.
 pub fn register(r: &mut Registry) {
@@ -15,6 +16,13 @@ pub fn register(r: &mut Registry) {
     r.handle(PURGE_HISTORY, purge_history);
     r.handle(PROBE, probe);
     r.handle(AUTO_CLOSE, auto_close);
+    r.handle(KB_REVIEWS, kb_reviews);
+    r.schedule(Schedule {
+        name: "kb-review-reminders".into(),
+        every: Duration::from_secs(3600),
+        job_kind: KB_REVIEWS.into(),
+        payload: serde_json::json!({}),
+    });
     r.schedule(Schedule {
         name: "auto-close-resolved".into(),
         every: Duration::from_secs(300),
@@ -63,6 +71,16 @@ async fn auto_close(ctx: JobContext, _: serde_json::Value) -> Result<(), JobErro
     let closed = ctx.app.auto_close_resolved(Ts::now()).await?;
     if closed > 0 {
         tracing::info!(closed, "closed resolved tickets after their quiet period");
+    }
+    Ok(())
+}
+
+/// Reminds owners of knowledge articles whose review date has passed (a `kb.review_due` event
+/// and a history row each, once per date).
+async fn kb_reviews(ctx: JobContext, _: serde_json::Value) -> Result<(), JobError> {
+    let reminded = ctx.app.remind_article_reviews(Ts::now()).await?;
+    if reminded > 0 {
+        tracing::info!(reminded, "reminded article owners of passed review dates");
     }
     Ok(())
 }

@@ -120,7 +120,8 @@ impl App {
     }
 
     /// A new article prefilled from a ticket: its title, the problem (description) and the
-    /// resolution (the last public reply or note of an agent).
+    /// resolution (the last reply or note by someone other than the requester, or else the last
+    /// one of anybody).
     pub async fn article_input_from_ticket(&self, actor: &Actor, ticket: &str) -> Result<super::ArticleInput> {
         let t = self.workable_ticket(actor, ticket).await?;
         let comments = self.db.comments(t.id, true).await?;
@@ -128,6 +129,7 @@ impl App {
             .iter()
             .rev()
             .find(|c| c.author_id.is_some() && c.author_id != Some(t.requester_id))
+            .or_else(|| comments.iter().rev().find(|c| c.author_id.is_some()))
             .map(|c| c.body.clone())
             .unwrap_or_default();
         let summary: String = t.description.lines().next().unwrap_or("").chars().take(300).collect();

@@ -15,6 +15,17 @@ pub enum LineChange {
     Changed,
 }
 
+impl LineChange {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LineChange::Same => "same",
+            LineChange::Removed => "removed",
+            LineChange::Added => "added",
+            LineChange::Changed => "changed",
+        }
+    }
+}
+
 /// One side of a row: the line number (from 1) in that version, and its text.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Side {

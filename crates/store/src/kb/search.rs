@@ -112,7 +112,7 @@ impl Db {
                 let marks = sql.texts(&[HIT_START.to_string(), HIT_END.to_string()]);
                 format!(
                     "SELECT v.article_id, v.number AS version, v.title, v.summary, a.state, v.visibility, a.desk_id, \
-                     -bm25(kb_search, 10.0, 4.0, 4.0, 1.0) AS score, snippet(kb_search, 3, {marks}, '…', 16) AS snippet \
+                     -bm25(kb_search, 10.0, 4.0, 4.0, 1.0) AS score, snippet(kb_search, -1, {marks}, '…', 16) AS snippet \
                      FROM kb_search JOIN kb_versions v ON v.id = kb_search.rowid JOIN kb_articles a ON a.id = v.article_id \
                      WHERE kb_search MATCH {q} AND {conds} ORDER BY score DESC, v.article_id LIMIT {limit}"
                 )

@@ -8,6 +8,7 @@ mod admin_desk;
 mod agent;
 mod agent_ticket;
 mod form;
+mod kb;
 mod portal;
 mod view;
 
@@ -33,6 +34,7 @@ pub fn router() -> Router<WebState> {
         .merge(agent_ticket::router())
         .merge(portal::router())
         .merge(admin::router())
+        .merge(kb::router())
 }
 
 async fn js() -> impl IntoResponse {

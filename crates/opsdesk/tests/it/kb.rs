@@ -191,7 +191,7 @@ both_backends! {
         ];
         let mut id_of = std::collections::HashMap::new();
         for (title, summary, body, tags) in &set {
-            id_of.insert(*title, published(&k.agent, title, summary, body, "public", &tags.iter().map(|t| *t).collect::<Vec<_>>()).await);
+            id_of.insert(*title, published(&k.agent, title, summary, body, "public", tags).await);
         }
         let expected = [
             ("forgot password", "Reset a forgotten password"),
@@ -345,6 +345,55 @@ both_backends! {
         assert!(js.body.as_str().is_some_and(|s| s.contains("/api/v1/kb/suggestions")));
         let new = browser.get("/portal/new").await;
         assert!(new.body.as_str().is_some_and(|s| s.contains("data-kb-suggest") && s.contains("/kb/search-first")));
+        server.stop().await;
+    }
+}
+
+async fn form(c: &Client, path: &str, fields: &[(&str, &str)]) -> Reply {
+    let mut all: Vec<(&str, &str)> = fields.to_vec();
+    let csrf = c.csrf.clone().expect("a session");
+    all.push(("csrf", &csrf));
+    let res = c.http.post(format!("{}{path}", c.base)).form(&all).send().await.expect("sent");
+    read(res).await
+}
+
+both_backends! {
+    async fn agents_write_link_and_compare_articles_in_the_console(db: TestDb) {
+        let server = db.start().await;
+        let (user, api) = server.user("agent").await;
+        let (agent, _) = Client::browser(&server.base, &user.email, "a long enough password").await;
+        let t = api.post("/api/v1/tickets", json!({"kind": "incident", "title": "Teams camera is black", "description": "The camera shows a black picture in Teams calls"})).await;
+        let number = t.body["number"].as_str().expect("number").to_string();
+        api.post(&format!("/api/v1/tickets/{number}/comments"), json!({"body": "Enable camera access in the privacy settings.", "public": true})).await;
+
+        let new = agent.get(&format!("/kb/new?ticket={number}")).await;
+        let html = new.body.as_str().expect("html").to_string();
+        assert!(html.contains("value=\"Teams camera is black\"") && html.contains("Enable camera access"), "{html}");
+        let body = "## Problem\n\nBlack camera picture\n\n## Resolution\n\nEnable camera access.\n";
+        let created = form(&agent, "/kb/new", &[("title", "Teams camera is black"), ("body", body), ("visibility", "public"), ("tags", "teams, camera"), ("source_ticket", &number)]).await;
+        assert_eq!(created.status, 200, "followed the redirect: {:?}", created.body);
+        let list = api.get("/api/v1/kb/articles").await;
+        let id = list.body["items"][0]["id"].as_i64().expect("created");
+        assert_eq!(api.get(&format!("/api/v1/tickets/{number}/articles")).await.body["linked"][0]["id"], id);
+
+        let saved = form(&agent, &format!("/kb/articles/{id}/edit"), &[("row_version", "1"), ("title", "Teams camera is black"), ("body", "## Problem\n\nBlack camera picture\n\n## Resolution\n\nEnable camera access in Windows privacy settings.\n"), ("visibility", "public"), ("tags", "teams")]).await;
+        assert_eq!(saved.status, 200);
+        assert_eq!(api.get(&format!("/api/v1/kb/articles/{id}")).await.body["version"], 2);
+        let stale = form(&agent, &format!("/kb/articles/{id}/edit"), &[("row_version", "1"), ("title", "lost"), ("body", "lost")]).await;
+        assert!(stale.body.as_str().is_some_and(|h| h.contains("changed meanwhile")), "{:?}", stale.body);
+        let cmp = agent.get(&format!("/kb/articles/{id}/compare?from=1&to=2")).await;
+        let html = cmp.body.as_str().expect("html").to_string();
+        assert!(html.contains("class=\"changed\"") && html.contains("Enable camera access in Windows privacy settings."), "{html}");
+        for to in ["in_review", "published"] {
+            let r = form(&agent, &format!("/kb/articles/{id}/transitions"), &[("to", to)]).await;
+            assert!(r.body.as_str().is_some_and(|h| h.contains("The article is now")), "{:?}", r.body);
+        }
+        let page = agent.get(&format!("/agent/tickets/{number}")).await;
+        let html = page.body.as_str().expect("html").to_string();
+        assert!(html.contains("id=\"knowledge\"") && html.contains(&format!("/kb/articles/{id}")), "{html}");
+        assert!(html.contains(&format!("/kb/new?ticket={number}")));
+        let report = agent.get("/kb/report").await;
+        assert!(report.body.as_str().is_some_and(|h| h.contains("Searches that found nothing")));
         server.stop().await;
     }
 }

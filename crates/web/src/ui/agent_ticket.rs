@@ -86,6 +86,7 @@ pub struct TicketPage {
     groups: Vec<(String, String)>,
     agents: Vec<(String, String)>,
     watchers: Vec<String>,
+    kb: Option<opsdesk_app::kb::TicketArticles>,
 }
 
 fn s_opt(v: Option<i64>) -> String {
@@ -221,6 +222,7 @@ async fn render(s: &WebState, auth: &Authenticated, number: &str, out: Outcome) 
         groups: groups_all.iter().map(|g| (g.id.to_string(), g.name.clone())).collect(),
         agents,
         watchers: tl.watchers.iter().map(|w| w.name.clone()).collect(),
+        kb: app.ticket_articles(actor, number).await.ok(),
         t,
     };
     page.into_response()

@@ -23,7 +23,11 @@ pub fn router() -> Router<WebState> {
     Router::new()
         .route("/kb", get(search))
         .route("/kb/search-first", post(search_first))
+        .route("/kb/new", get(new_form).post(create))
+        .route("/kb/report", get(report))
         .route("/kb/articles/{id}", get(article))
+        .route("/kb/articles/{id}/edit", get(edit_form).post(save))
+        .route("/kb/tickets/{number}/link", post(link_to_ticket))
         .route("/kb/articles/{id}/compare", get(compare))
         .route("/kb/articles/{id}/feedback", post(feedback))
         .route("/kb/articles/{id}/solved", post(solved))
@@ -243,5 +247,173 @@ async fn transition(State(s): State<WebState>, Path(id): Path<i64>, post: FormPo
             render(&s, &auth, id, String::new(), Some(msg), None, false).await
         }
         Err(e) => render(&s, &auth, id, String::new(), None, Some(describe(&e)), false).await,
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "kb/edit.html")]
+struct EditPage {
+    nav: Nav,
+    /// `None` for a new article.
+    id: Option<i64>,
+    row_version: i64,
+    title: String,
+    summary: String,
+    body: String,
+    visibility: String,
+    tags: String,
+    review_by: String,
+    source_ticket: String,
+    error: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewQuery {
+    ticket: Option<String>,
+}
+
+/// The form for a new article; `?ticket=INC-7` prefills it from the ticket's problem and
+/// resolution.
+async fn new_form(State(s): State<WebState>, jar: CookieJar, uri: Uri, Query(q): Query<NewQuery>) -> Response {
+    let auth = match super::agent_only(&s, &jar, &uri).await {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let input = match q.ticket.as_deref().filter(|t| !t.trim().is_empty()) {
+        Some(t) => match s.app.article_input_from_ticket(&auth.actor, t).await {
+            Ok(i) => i,
+            Err(e) => return app_error(Some(Nav::of(&auth)), e),
+        },
+        None => Default::default(),
+    };
+    EditPage {
+        nav: Nav::of(&auth),
+        id: None,
+        row_version: 0,
+        title: input.title,
+        summary: input.summary,
+        body: input.body,
+        visibility: input.visibility.unwrap_or_else(|| "internal".into()),
+        tags: String::new(),
+        review_by: String::new(),
+        source_ticket: input.source_ticket.unwrap_or_default(),
+        error: None,
+    }
+    .into_response()
+}
+
+fn tags_of(raw: &str) -> Vec<String> {
+    raw.split(',').map(str::trim).filter(|t| !t.is_empty()).map(str::to_string).collect()
+}
+
+fn page_of(nav: Nav, id: Option<i64>, row_version: i64, f: &super::form::Fields, error: String) -> Response {
+    EditPage {
+        nav,
+        id,
+        row_version,
+        title: f.raw("title").to_string(),
+        summary: f.raw("summary").to_string(),
+        body: f.raw("body").to_string(),
+        visibility: f.get("visibility").unwrap_or("internal").to_string(),
+        tags: f.raw("tags").to_string(),
+        review_by: f.raw("review_by").to_string(),
+        source_ticket: f.raw("source_ticket").to_string(),
+        error: Some(error),
+    }
+    .into_response()
+}
+
+async fn create(State(s): State<WebState>, post: FormPost) -> Response {
+    let FormPost { auth, fields } = post;
+    let input = opsdesk_app::kb::ArticleInput {
+        title: fields.raw("title").to_string(),
+        summary: fields.raw("summary").to_string(),
+        body: fields.raw("body").replace("\r\n", "\n"),
+        visibility: fields.get("visibility").map(str::to_string),
+        tags: tags_of(fields.raw("tags")),
+        review_by: fields.get("review_by").map(str::to_string),
+        source_ticket: fields.get("source_ticket").map(str::to_string),
+        ..Default::default()
+    };
+    match s.app.create_article(&auth.actor, input).await {
+        Ok(a) => Redirect::to(&format!("/kb/articles/{}", a.id)).into_response(),
+        Err(e) => page_of(Nav::of(&auth), None, 0, &fields, describe(&e)),
+    }
+}
+
+async fn edit_form(State(s): State<WebState>, jar: CookieJar, uri: Uri, Path(id): Path<i64>) -> Response {
+    let auth = match super::agent_only(&s, &jar, &uri).await {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    match s.app.article_view(&auth.actor, id).await {
+        Ok(a) => EditPage {
+            nav: Nav::of(&auth),
+            id: Some(a.id),
+            row_version: a.row_version,
+            title: a.title,
+            summary: a.summary,
+            body: a.body,
+            visibility: a.visibility.as_str().into(),
+            tags: a.tags.join(", "),
+            review_by: a.review_by.unwrap_or_default(),
+            source_ticket: String::new(),
+            error: None,
+        }
+        .into_response(),
+        Err(e) => app_error(Some(Nav::of(&auth)), e),
+    }
+}
+
+/// Saves a new version; a change made meanwhile by someone else is shown, not overwritten.
+async fn save(State(s): State<WebState>, Path(id): Path<i64>, post: FormPost) -> Response {
+    let FormPost { auth, fields } = post;
+    let expected = fields.get("row_version").and_then(|v| v.parse().ok());
+    let review = fields.get("review_by").map(str::to_string);
+    let input = opsdesk_app::kb::UpdateArticle {
+        title: Some(fields.raw("title").to_string()),
+        summary: Some(fields.raw("summary").to_string()),
+        body: Some(fields.raw("body").replace("\r\n", "\n")),
+        visibility: fields.get("visibility").map(str::to_string),
+        tags: Some(tags_of(fields.raw("tags"))),
+        review_by: Some(review),
+        note: fields.get("note").map(str::to_string),
+        ..Default::default()
+    };
+    match s.app.save_article(&auth.actor, id, expected, input).await {
+        Ok(a) => Redirect::to(&format!("/kb/articles/{}", a.id)).into_response(),
+        Err(e) => page_of(Nav::of(&auth), Some(id), expected.unwrap_or(0), &fields, describe(&e)),
+    }
+}
+
+/// Links an article to a ticket as its solution, from the ticket's page.
+async fn link_to_ticket(State(s): State<WebState>, Path(number): Path<String>, post: FormPost) -> Response {
+    let FormPost { auth, fields } = post;
+    let Some(article) = fields.get("article").and_then(|a| a.parse::<i64>().ok()) else {
+        return super::error_page(axum::http::StatusCode::UNPROCESSABLE_ENTITY, Some(Nav::of(&auth)), "No article.");
+    };
+    match s.app.link_article(&auth.actor, &number, article).await {
+        Ok(_) => Redirect::to(&format!("/agent/tickets/{number}#knowledge")).into_response(),
+        Err(e) => app_error(Some(Nav::of(&auth)), e),
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "kb/report.html")]
+struct ReportPage {
+    nav: Nav,
+    r: opsdesk_store::kb::KbReport,
+}
+
+/// What is read, what helps, what deflects tickets, and what people searched for in vain.
+async fn report(State(s): State<WebState>, jar: CookieJar, uri: Uri) -> Response {
+    let auth = match super::agent_only(&s, &jar, &uri).await {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    match s.app.kb_report(&auth.actor, 30).await {
+        Ok(r) => ReportPage { nav: Nav::of(&auth), r }.into_response(),
+        Err(e) => app_error(Some(Nav::of(&auth)), e),
     }
 }

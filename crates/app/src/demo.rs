@@ -129,6 +129,8 @@ impl App {
             }
         }
         self.seed_demo_tickets(&requesters, &agents_by_group).await?;
+        let owner = self.db.user_by_email(DEMO_LOGINS[1].email).await?.map(|u| u.id);
+        self.seed_demo_articles(owner).await?;
         Ok(true)
     }
 }

@@ -6,10 +6,12 @@
 pub mod audit;
 pub mod auth;
 pub mod demo;
+mod demo_kb;
 mod demo_tickets;
 mod error;
 pub mod groups;
 pub mod jobs;
+pub mod kb;
 pub mod secrets;
 pub mod sla;
 pub mod tickets;

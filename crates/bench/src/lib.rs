@@ -5,6 +5,7 @@
 
 pub mod desk;
 pub mod generate;
+pub mod kb;
 pub mod report;
 pub mod run;
 pub mod sla_scan;

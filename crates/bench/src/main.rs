@@ -34,6 +34,21 @@ enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Load N generated knowledge articles (unless the database has some) and time searches.
+    KbSearch {
+        /// sqlite://FILE (created if absent) or postgres://...; best a fresh one.
+        #[arg(long, env = "OPSDESK_DATABASE_URL")]
+        database_url: String,
+        #[arg(long, default_value_t = 100_000)]
+        articles: u64,
+        #[arg(long, default_value_t = 5_000)]
+        queries: u64,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// Articles per transaction.
+        #[arg(long, default_value_t = 2000)]
+        batch: u64,
+    },
     /// Measure the ticket API of a running server: create, get, list, search.
     Run {
         /// The server, on a loopback address only.
@@ -105,6 +120,22 @@ fn main() -> ExitCode {
 
 fn real_main(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
+        Command::KbSearch { database_url, articles, queries, seed, batch } => {
+            let cfg = opsdesk_bench::kb::KbConfig { database_url, articles, queries, seed, batch };
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+            let (loaded, timings) = rt.block_on(opsdesk_bench::kb::bench(&cfg))?;
+            if let Some(s) = loaded {
+                println!("loaded {articles} articles in {s:.1} s");
+            }
+            let mut all: Vec<u32> = timings.iter().flat_map(|t| t.micros.iter().copied()).collect();
+            all.sort_unstable();
+            for t in &timings {
+                println!("{}", t.line());
+            }
+            let all = opsdesk_bench::kb::Timing { name: "all queries", micros: all, empty: 0 };
+            println!("{}", all.line());
+            Ok(())
+        }
         Command::Generate { database_url, tickets, seed, batch, out } => {
             let cfg = GenerateConfig { database_url, tickets, seed, batch, out };
             let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;

@@ -5,6 +5,7 @@
 
 pub mod access;
 pub mod identity;
+pub mod kb;
 pub mod query;
 pub mod sla;
 pub mod throttle;

@@ -40,3 +40,54 @@
     else if (e.key === "n" && document.getElementById("vis-internal")) { compose("note"); e.preventDefault(); }
   });
 })();
+
+// Knowledge suggestions while a ticket's title is typed: asks the search API (same origin,
+// session cookie) and lists the best articles. Without script the form's "search the
+// knowledge base first" button does the same on a page of its own.
+(function () {
+  "use strict";
+  var input = document.querySelector("input[data-kb-suggest]");
+  if (!input || !window.fetch) return;
+  var box = document.getElementById(input.getAttribute("data-kb-suggest"));
+  var timer = null, last = "";
+  function show(items) {
+    while (box.firstChild) box.removeChild(box.firstChild);
+    if (!items.length) return;
+    var head = document.createElement("p");
+    head.className = "kb-suggest-head";
+    head.textContent = "These articles may answer it:";
+    box.appendChild(head);
+    var list = document.createElement("ul");
+    items.forEach(function (h) {
+      var li = document.createElement("li");
+      var a = document.createElement("a");
+      a.href = "/kb/articles/" + encodeURIComponent(h.id);
+      a.textContent = h.title;
+      li.appendChild(a);
+      var p = document.createElement("p");
+      p.className = "snippet";
+      (h.snippet || []).forEach(function (part) {
+        var node = part.hit ? document.createElement("mark") : document.createElement("span");
+        node.textContent = part.text;
+        p.appendChild(node);
+      });
+      li.appendChild(p);
+      list.appendChild(li);
+    });
+    box.appendChild(list);
+  }
+  function ask() {
+    var q = input.value.trim();
+    if (q === last) return;
+    last = q;
+    if (q.length < 3) { show([]); return; }
+    fetch("/api/v1/kb/suggestions?limit=5&q=" + encodeURIComponent(q), { credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.json() : { items: [] }; })
+      .then(function (body) { if (input.value.trim() === q) show(body.items || []); })
+      .catch(function () {});
+  }
+  input.addEventListener("input", function () {
+    clearTimeout(timer);
+    timer = setTimeout(ask, 250);
+  });
+})();

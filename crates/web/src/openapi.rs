@@ -12,6 +12,8 @@ use axum::Router;
 use serde_json::{json, Map, Value};
 use std::sync::OnceLock;
 
+mod kb;
+
 pub fn router() -> Router<WebState> {
     Router::new().route("/api/v1/openapi.json", get(serve))
 }
@@ -79,6 +81,7 @@ fn tags() -> Value {
         tag("sla", "Service level management: business calendars, SLA policies, ticket SLAs and the report."),
         tag("audit", "The security audit log, for admins."),
         tag("jobs", "The background job queue, for operators."),
+        tag("kb", "Knowledge articles: lifecycle, versions, search, suggestions, feedback and deflections."),
         tag("operations", "Health, readiness, metrics and this document."),
     ])
 }
@@ -394,6 +397,7 @@ fn schemas() -> Value {
     sla_schemas(&mut add);
     config_schemas(&mut add);
     input_schemas(&mut add);
+    kb::schemas(&mut add);
     for (item, paged) in [
         ("User", true),
         ("Organization", true),
@@ -1260,6 +1264,7 @@ fn paths() -> Value {
     config_paths(&mut p);
     sla_paths(&mut p);
     operations_paths(&mut p);
+    kb::paths(&mut p);
     Value::Object(p)
 }
 
@@ -2392,6 +2397,7 @@ mod tests {
         ("tickets", include_str!("routes/tickets.rs")),
         ("desk_config", include_str!("routes/desk_config.rs")),
         ("sla", include_str!("routes/sla.rs")),
+        ("kb", include_str!("routes/kb.rs")),
     ];
 
     const METHODS: [&str; 8] = ["get", "post", "put", "patch", "delete", "head", "options", "trace"];

@@ -9,6 +9,7 @@ pub const PURGE_HISTORY: &str = "maintenance.purge_history";
 pub const PROBE: &str = "diagnostics.probe";
 pub const AUTO_CLOSE: &str = "tickets.auto_close";
 pub const SLA_SCAN: &str = "sla.scan";
+pub const KB_REVIEWS: &str = "kb.review_reminders";
 
 /// Registers every built-in handler and schedule.
 pub fn register(r: &mut Registry) {
@@ -22,6 +23,13 @@ pub fn register(r: &mut Registry) {
         name: "sla-scan".into(),
         every: Duration::from_secs(15),
         job_kind: SLA_SCAN.into(),
+        payload: serde_json::json!({}),
+    });
+    r.handle(KB_REVIEWS, kb_reviews);
+    r.schedule(Schedule {
+        name: "kb-review-reminders".into(),
+        every: Duration::from_secs(3600),
+        job_kind: KB_REVIEWS.into(),
         payload: serde_json::json!({}),
     });
     r.schedule(Schedule {
@@ -81,6 +89,16 @@ async fn sla_scan(ctx: JobContext, _: serde_json::Value) -> Result<(), JobError>
     let r = ctx.app.sla_scan(Ts::now()).await?;
     if r.warnings + r.breaches > 0 {
         tracing::info!(warnings = r.warnings, breaches = r.breaches, "SLA warnings and breaches fired");
+    }
+    Ok(())
+}
+
+/// Reminds owners of knowledge articles whose review date has passed (a `kb.review_due` event
+/// and a history row each, once per date).
+async fn kb_reviews(ctx: JobContext, _: serde_json::Value) -> Result<(), JobError> {
+    let reminded = ctx.app.remind_article_reviews(Ts::now()).await?;
+    if reminded > 0 {
+        tracing::info!(reminded, "reminded article owners of passed review dates");
     }
     Ok(())
 }

@@ -8,7 +8,7 @@ mod import;
 mod links;
 mod list;
 mod refs;
-mod timeline;
+pub(crate) mod timeline;
 pub(crate) mod transition;
 mod update;
 

@@ -9,6 +9,7 @@ mod browser;
 mod cli;
 mod errors;
 mod identities;
+mod kb;
 mod login;
 mod openapi;
 mod processes;

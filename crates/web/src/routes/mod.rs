@@ -10,6 +10,7 @@ mod desk_config;
 mod groups;
 pub mod health;
 mod jobs;
+mod kb;
 mod me;
 mod organizations;
 mod sla;
@@ -33,5 +34,6 @@ pub fn router() -> Router<WebState> {
         .merge(tickets::router())
         .merge(desk_config::router())
         .merge(sla::router())
+        .merge(kb::router())
         .fallback(|| async { Problem::new(axum::http::StatusCode::NOT_FOUND, "no_route", "no such endpoint") })
 }

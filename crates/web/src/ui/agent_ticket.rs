@@ -89,6 +89,7 @@ pub struct TicketPage {
     watchers: Vec<String>,
     sla: Vec<TargetRow>,
     sla_events: Vec<EventRow>,
+    kb: Option<opsdesk_app::kb::TicketArticles>,
 }
 
 fn s_opt(v: Option<i64>) -> String {
@@ -227,6 +228,7 @@ async fn render(s: &WebState, auth: &Authenticated, number: &str, out: Outcome) 
         watchers: tl.watchers.iter().map(|w| w.name.clone()).collect(),
         sla: sla.targets.iter().map(|x| TargetRow::of(x, zone)).collect(),
         sla_events: sla.history.iter().map(|e| EventRow::of(e, zone)).collect(),
+        kb: app.ticket_articles(actor, number).await.ok(),
         t,
     };
     page.into_response()

@@ -13,6 +13,7 @@ mod agent_ticket;
 mod escalation_lines;
 mod form;
 mod policy_form;
+mod kb;
 mod portal;
 mod sla_view;
 mod view;
@@ -40,6 +41,7 @@ pub fn router() -> Router<WebState> {
         .merge(agent_sla::router())
         .merge(portal::router())
         .merge(admin::router())
+        .merge(kb::router())
 }
 
 async fn js() -> impl IntoResponse {

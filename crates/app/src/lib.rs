@@ -10,6 +10,7 @@ mod demo_tickets;
 mod error;
 pub mod groups;
 pub mod jobs;
+pub mod mail;
 pub mod secrets;
 pub mod tickets;
 pub mod tokens;
@@ -30,11 +31,12 @@ pub type Result<T, E = AppError> = std::result::Result<T, E>;
 pub struct AppConfig {
     /// How long a login session lasts.
     pub session_ttl: Duration,
+    pub mail: mail::MailConfig,
 }
 
 impl Default for AppConfig {
     fn default() -> Self {
-        AppConfig { session_ttl: Duration::from_secs(12 * 3600) }
+        AppConfig { session_ttl: Duration::from_secs(12 * 3600), mail: mail::MailConfig::default() }
     }
 }
 

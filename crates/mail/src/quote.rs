@@ -21,9 +21,20 @@ pub fn collapse(text: &str) -> Collapsed {
         Some(c) => Some(c),
         None => trailing_quote_start(&lines),
     };
-    let Some(cut) = cut else {
+    let Some(mut cut) = cut else {
         return Collapsed { visible: text.trim_end().to_string(), collapsed: None };
     };
+    // Outlook puts a rule of underscores above its header block; it belongs to the quote.
+    let mut j = cut;
+    while j > 0 && lines[j - 1].trim().is_empty() {
+        j -= 1;
+    }
+    if j > 0 {
+        let rule = lines[j - 1].trim();
+        if rule.len() >= 5 && (rule.chars().all(|c| c == '_') || rule.chars().all(|c| c == '-')) {
+            cut = j - 1;
+        }
+    }
     let visible = lines[..cut].join("\n").trim_end().to_string();
     if visible.trim().is_empty() {
         // Nothing new above the quote (a bare forward, or top-quoting clients): show it all.
@@ -106,7 +117,7 @@ mod tests {
         let c = collapse("Done.\r\n\r\n-----Original Message-----\r\nFrom: Help\r\nSent: Monday\r\nSubject: x\r\n");
         assert_eq!(c.visible, "Done.");
         let c = collapse("Done.\n\n________________________________\nFrom: Help Desk <help@desk.test>\nSent: Monday, 1 December 2026 10:00\nTo: Kim\nSubject: RE: [INC-1] x\n\nold");
-        assert!(c.visible.starts_with("Done."), "{c:?}");
+        assert_eq!(c.visible, "Done.", "{c:?}");
         assert!(!c.visible.contains("old"));
     }
 

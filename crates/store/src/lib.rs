@@ -12,6 +12,7 @@ mod time;
 pub mod audit;
 pub mod groups;
 pub mod jobs;
+pub mod mail;
 pub mod organizations;
 pub mod outbox;
 pub mod probe;

@@ -12,6 +12,8 @@ use axum::Router;
 use serde_json::{json, Map, Value};
 use std::sync::OnceLock;
 
+mod mail;
+
 pub fn router() -> Router<WebState> {
     Router::new().route("/api/v1/openapi.json", get(serve))
 }
@@ -78,6 +80,7 @@ fn tags() -> Value {
         tag("views", "Saved ticket queries of agents, personal or shared with a group."),
         tag("audit", "The security audit log, for admins."),
         tag("jobs", "The background job queue, for operators."),
+        tag("mail", "The email channel: desk addresses and templates, held messages, a ticket's mail."),
         tag("operations", "Health, readiness, metrics and this document."),
     ])
 }
@@ -408,6 +411,7 @@ fn schemas() -> Value {
         add(&format!("{item}Page"), listing(item, paged));
     }
     add("TicketPage", listing("Ticket", true));
+    mail::schemas(&mut add);
     add("Health", record("The process is up.", vec![("status", enumeration(&["ok"]))]));
     add(
         "Readiness",
@@ -1249,6 +1253,7 @@ fn paths() -> Value {
     ticket_paths(&mut p);
     config_paths(&mut p);
     operations_paths(&mut p);
+    mail::paths(&mut p);
     Value::Object(p)
 }
 
@@ -1995,7 +2000,7 @@ mod tests {
     use std::collections::BTreeSet;
 
     /// Every file under `routes/` that registers routes, by module name.
-    const ROUTE_FILES: [(&str, &str); 11] = [
+    const ROUTE_FILES: [(&str, &str); 12] = [
         ("health", include_str!("routes/health.rs")),
         ("auth", include_str!("routes/auth.rs")),
         ("me", include_str!("routes/me.rs")),
@@ -2007,6 +2012,7 @@ mod tests {
         ("jobs", include_str!("routes/jobs.rs")),
         ("tickets", include_str!("routes/tickets.rs")),
         ("desk_config", include_str!("routes/desk_config.rs")),
+        ("mail", include_str!("routes/mail.rs")),
     ];
 
     const METHODS: [&str; 8] = ["get", "post", "put", "patch", "delete", "head", "options", "trace"];

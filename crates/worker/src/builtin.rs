@@ -15,6 +15,7 @@ pub fn register(r: &mut Registry) {
     r.handle(PURGE_HISTORY, purge_history);
     r.handle(PROBE, probe);
     r.handle(AUTO_CLOSE, auto_close);
+    crate::mail::register(r);
     r.schedule(Schedule {
         name: "auto-close-resolved".into(),
         every: Duration::from_secs(300),

@@ -10,6 +10,7 @@ mod cli;
 mod errors;
 mod identities;
 mod login;
+mod mail;
 mod openapi;
 mod processes;
 mod queue;

@@ -10,6 +10,7 @@ mod desk_config;
 mod groups;
 pub mod health;
 mod jobs;
+mod mail;
 mod me;
 mod organizations;
 mod tickets;
@@ -30,5 +31,6 @@ pub fn router() -> Router<WebState> {
         .merge(jobs::router())
         .merge(tickets::router())
         .merge(desk_config::router())
+        .merge(mail::router())
         .fallback(|| async { Problem::new(axum::http::StatusCode::NOT_FOUND, "no_route", "no such endpoint") })
 }

@@ -99,8 +99,9 @@ impl App {
             }
             _ => {}
         }
-        // Never to the person who caused it, never twice to one person.
-        wanted.retain(|(_, u)| Some(*u) != e.actor_user_id);
+        // Never to the person who caused it (except the acknowledgement of their own new
+        // ticket), never twice to one person.
+        wanted.retain(|(n, u)| *n == Notice::Created || Some(*u) != e.actor_user_id);
         let mut seen = std::collections::HashSet::new();
         wanted.retain(|(_, u)| seen.insert(*u));
         if wanted.is_empty() {

@@ -216,7 +216,7 @@ both_backends! {
         assert_eq!(row.status, "dropped");
     }
 
-    async fn oversized_messages_are_refused_and_an_unreachable_database_is_temporary(db: TestDb) {
+    async fn oversized_messages_and_unknown_desks_are_refused(db: TestDb) {
         let _app = mail_app(&db, MailConfig::default()).await;
         let out = mail_in(&db, &corpus("huge-headers.eml"), &[("OPSDESK_MAIL_MAX_BYTES", "10000")]);
         assert_eq!(out.status.code(), Some(65));

@@ -12,6 +12,7 @@ mod error;
 pub mod groups;
 pub mod jobs;
 pub mod kb;
+pub mod mail;
 pub mod secrets;
 pub mod sla;
 pub mod tickets;
@@ -33,11 +34,12 @@ pub type Result<T, E = AppError> = std::result::Result<T, E>;
 pub struct AppConfig {
     /// How long a login session lasts.
     pub session_ttl: Duration,
+    pub mail: mail::MailConfig,
 }
 
 impl Default for AppConfig {
     fn default() -> Self {
-        AppConfig { session_ttl: Duration::from_secs(12 * 3600) }
+        AppConfig { session_ttl: Duration::from_secs(12 * 3600), mail: mail::MailConfig::default() }
     }
 }
 

@@ -50,6 +50,8 @@ pub enum Command {
         /// Seconds a job lease lasts without renewal (a dead worker's job is retried after it).
         #[arg(long, env = "OPSDESK_JOB_LEASE_SECS", default_value_t = 30)]
         job_lease_secs: u64,
+        #[command(flatten)]
+        mail: MailArgs,
     },
     /// Apply the database migrations that have not run yet.
     Migrate,
@@ -67,6 +69,44 @@ pub enum Command {
     /// Import records from another system.
     #[command(subcommand)]
     Import(ImportCommand),
+    /// Store one RFC 5322 message read on stdin (for an MTA pipe). Exits 0 once stored, 75 on
+    /// a temporary failure (the MTA retries), 65 or 67 with a reason when refused.
+    MailIn {
+        /// The desk (name or id) of mail whose recipients name no desk address.
+        #[arg(long, default_value = "IT")]
+        desk: String,
+        #[command(flatten)]
+        mail: MailArgs,
+    },
+}
+
+/// Settings of the email channel.
+#[derive(Debug, Clone, clap::Args)]
+pub struct MailArgs {
+    /// Messages larger than this many bytes are refused.
+    #[arg(long, env = "OPSDESK_MAIL_MAX_BYTES", default_value_t = 25 * 1024 * 1024)]
+    pub mail_max_bytes: usize,
+    /// Messages from one sender per hour that are posted; the rest are held for an agent.
+    #[arg(long, env = "OPSDESK_MAIL_SENDER_LIMIT", default_value_t = 60)]
+    pub mail_sender_limit: i64,
+    /// The relay notifications are sent through: smtp://HOST:PORT, smtps://..., with optional USER:PASS@.
+    #[arg(long, env = "OPSDESK_SMTP_URL")]
+    pub smtp_url: Option<String>,
+    /// This installation's web address, for links in notifications.
+    #[arg(long, env = "OPSDESK_BASE_URL")]
+    pub base_url: Option<String>,
+}
+
+impl MailArgs {
+    pub fn config(&self) -> opsdesk_app::mail::MailConfig {
+        opsdesk_app::mail::MailConfig {
+            max_message_bytes: self.mail_max_bytes,
+            sender_limit: self.mail_sender_limit,
+            smtp_url: self.smtp_url.clone(),
+            base_url: self.base_url.clone(),
+            ..Default::default()
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -148,13 +188,21 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     logging::init(cli.log_format);
     let database = db_options(&cli);
     match cli.command {
-        Command::Serve { listen, role, demo, cookie_secure, worker_concurrency, job_lease_secs } => {
+        Command::Serve { listen, role, demo, cookie_secure, worker_concurrency, job_lease_secs, mail } => {
             let worker = WorkerConfig {
                 concurrency: worker_concurrency.max(1),
                 lease: Duration::from_secs(job_lease_secs.max(1)),
                 ..WorkerConfig::default()
             };
-            let config = ServerConfig { database, listen, role, demo, web: WebConfig { cookie_secure }, worker };
+            let config = ServerConfig {
+                database,
+                listen,
+                role,
+                demo,
+                web: WebConfig { cookie_secure },
+                worker,
+                mail: mail.config(),
+            };
             let running = server::start(config).await?;
             if let Some(addr) = running.addr {
                 println!("Opsdesk is listening on http://{addr} ({} database)", running.app.db.backend().name());
@@ -221,6 +269,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let app = server::open(&database).await?;
             crate::import::tickets(&app, &file, format.as_deref()).await
         }
+        Command::MailIn { desk, mail } => crate::mail_in::run(&database, &desk, mail.config()).await,
         Command::Queue(QueueCommand::Probe { jobs, sleep_ms, no_wait, timeout_secs }) => {
             probe(&database, jobs, sleep_ms, no_wait, Duration::from_secs(timeout_secs)).await
         }

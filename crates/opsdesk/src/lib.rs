@@ -5,4 +5,5 @@
 pub mod cli;
 pub mod import;
 pub mod logging;
+pub mod mail_in;
 pub mod server;

@@ -31,6 +31,7 @@ pub struct ServerConfig {
     pub demo: bool,
     pub web: WebConfig,
     pub worker: WorkerConfig,
+    pub mail: opsdesk_app::mail::MailConfig,
 }
 
 /// Connects to the database and brings its schema up to date.
@@ -68,7 +69,8 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<Running> {
         ),
         Role::Worker => None,
     };
-    let app = open(&config.database).await?;
+    let mut app = open(&config.database).await?;
+    app.config.mail = config.mail.clone();
     if config.demo && app.seed_demo().await.context("cannot seed the demo data")? {
         tracing::info!("demo data created");
     }

@@ -13,6 +13,7 @@ pub mod audit;
 pub mod groups;
 pub mod jobs;
 pub mod kb;
+pub mod mail;
 pub mod organizations;
 pub mod outbox;
 pub mod probe;

@@ -13,6 +13,7 @@ use serde_json::{json, Map, Value};
 use std::sync::OnceLock;
 
 mod kb;
+mod mail;
 
 pub fn router() -> Router<WebState> {
     Router::new().route("/api/v1/openapi.json", get(serve))
@@ -82,6 +83,7 @@ fn tags() -> Value {
         tag("audit", "The security audit log, for admins."),
         tag("jobs", "The background job queue, for operators."),
         tag("kb", "Knowledge articles: lifecycle, versions, search, suggestions, feedback and deflections."),
+        tag("mail", "The email channel: desk addresses and templates, held messages, a ticket's mail."),
         tag("operations", "Health, readiness, metrics and this document."),
     ])
 }
@@ -414,6 +416,7 @@ fn schemas() -> Value {
         add(&format!("{item}Page"), listing(item, paged));
     }
     add("TicketPage", listing("Ticket", true));
+    mail::schemas(&mut add);
     add("Health", record("The process is up.", vec![("status", enumeration(&["ok"]))]));
     add(
         "Readiness",
@@ -1265,6 +1268,7 @@ fn paths() -> Value {
     sla_paths(&mut p);
     operations_paths(&mut p);
     kb::paths(&mut p);
+    mail::paths(&mut p);
     Value::Object(p)
 }
 
@@ -2384,7 +2388,7 @@ mod tests {
     use std::collections::BTreeSet;
 
     /// Every file under `routes/` that registers routes, by module name.
-    const ROUTE_FILES: [(&str, &str); 12] = [
+    const ROUTE_FILES: [(&str, &str); 14] = [
         ("health", include_str!("routes/health.rs")),
         ("auth", include_str!("routes/auth.rs")),
         ("me", include_str!("routes/me.rs")),
@@ -2398,6 +2402,7 @@ mod tests {
         ("desk_config", include_str!("routes/desk_config.rs")),
         ("sla", include_str!("routes/sla.rs")),
         ("kb", include_str!("routes/kb.rs")),
+        ("mail", include_str!("routes/mail.rs")),
     ];
 
     const METHODS: [&str; 8] = ["get", "post", "put", "patch", "delete", "head", "options", "trace"];

@@ -32,6 +32,7 @@ pub fn register(r: &mut Registry) {
         job_kind: KB_REVIEWS.into(),
         payload: serde_json::json!({}),
     });
+    crate::mail::register(r);
     r.schedule(Schedule {
         name: "auto-close-resolved".into(),
         every: Duration::from_secs(300),

@@ -4,6 +4,7 @@
 #![forbid(unsafe_code)]
 
 pub mod builtin;
+pub mod mail;
 mod outbox;
 mod registry;
 pub mod retry;

@@ -18,7 +18,7 @@ pub use import::{ImportReport, ImportRow, RejectedRow};
 pub use links::LinkInput;
 pub use list::{Page, TicketPage, ViewInput, ViewWithCount};
 pub use refs::Ref;
-pub use timeline::{AttachmentUpload, Timeline};
+pub use timeline::{clean_filename, AttachmentUpload, Timeline};
 pub use transition::TransitionInput;
 pub(crate) use update::diff as field_changes;
 pub use update::UpdateTicket;

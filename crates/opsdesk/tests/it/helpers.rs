@@ -79,6 +79,11 @@ impl TestDb {
     }
 
     pub async fn start_with(&self, role: Role, demo: bool) -> TestServer {
+        self.start_with_mail(role, demo, opsdesk_app::mail::MailConfig::default()).await
+    }
+
+    /// Starts the server with the email channel configured (an SMTP sink, limits).
+    pub async fn start_with_mail(&self, role: Role, demo: bool, mail: opsdesk_app::mail::MailConfig) -> TestServer {
         let worker = WorkerConfig { idle_poll: Duration::from_millis(50), ..WorkerConfig::default() };
         let config = ServerConfig {
             database: self.options(),
@@ -87,6 +92,7 @@ impl TestDb {
             demo,
             web: WebConfig::default(),
             worker,
+            mail,
         };
         let running = server::start(config).await.expect("server starts");
         let base = running.addr.map(|a| format!("http://{a}")).unwrap_or_default();

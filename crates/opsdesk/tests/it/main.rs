@@ -3,6 +3,7 @@
 //! PostgreSQL by the same code (see `both_backends!`).
 
 mod helpers;
+mod smtp_sink;
 
 mod access;
 mod browser;
@@ -11,6 +12,8 @@ mod errors;
 mod identities;
 mod kb;
 mod login;
+mod mail;
+mod mail_out;
 mod openapi;
 mod processes;
 mod queue;

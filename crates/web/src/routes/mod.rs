@@ -11,6 +11,7 @@ mod groups;
 pub mod health;
 mod jobs;
 mod kb;
+mod mail;
 mod me;
 mod organizations;
 mod sla;
@@ -35,5 +36,6 @@ pub fn router() -> Router<WebState> {
         .merge(desk_config::router())
         .merge(sla::router())
         .merge(kb::router())
+        .merge(mail::router())
         .fallback(|| async { Problem::new(axum::http::StatusCode::NOT_FOUND, "no_route", "no such endpoint") })
 }

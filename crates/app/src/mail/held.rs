@@ -1,0 +1,142 @@
+//! Messages held for an agent (a stranger's reply, a sender over the limit), and a ticket's
+//! mail in and out. Agents release a held message into its ticket (the sender then watches
+//! it) or discard it; the raw message of every stored mail stays downloadable.
+
+use super::ingest::{attach_all, post_reply, requester_actor};
+use super::Outcome;
+use crate::tickets::create::{insert_prepared, Lookups};
+use crate::tickets::{CreateTicket, Ref};
+use crate::{App, AppError, Result};
+use opsdesk_domain::{Actor, FieldError, Role};
+use opsdesk_mail::InboundMail;
+use opsdesk_store::mail::{status, MailMessage};
+use opsdesk_store::Ts;
+
+impl App {
+    /// Held messages the actor may act on: of tickets they may work; admins also see those
+    /// held without a ticket.
+    pub async fn held_mail(&self, actor: &Actor, after: i64, limit: i64) -> Result<Vec<MailMessage>> {
+        if actor.role == Role::Requester {
+            return Err(AppError::Forbidden);
+        }
+        let mut out = Vec::new();
+        let mut cursor = after;
+        while out.len() < limit as usize {
+            let page = self.db.mail_in_status(status::HELD, cursor, 200).await?;
+            let Some(last) = page.last() else { break };
+            cursor = last.id;
+            for m in page {
+                if self.may_handle(actor, &m).await? && out.len() < limit as usize {
+                    out.push(m);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    async fn may_handle(&self, actor: &Actor, m: &MailMessage) -> Result<bool> {
+        Ok(match m.ticket_id {
+            Some(t) => actor.can_work_ticket(&self.db.ticket(t).await?.access()),
+            None => actor.role == Role::Admin,
+        })
+    }
+
+    async fn held(&self, actor: &Actor, mail_id: i64) -> Result<MailMessage> {
+        if actor.role == Role::Requester {
+            return Err(AppError::NotFound);
+        }
+        let m = self.db.mail_message(mail_id).await?;
+        if m.direction != "in" || !self.may_handle(actor, &m).await? {
+            return Err(AppError::NotFound);
+        }
+        if m.status != status::HELD {
+            return Err(AppError::Conflict { code: "not_held", message: "this message is not held".into() });
+        }
+        Ok(m)
+    }
+
+    /// Posts a held message: into its ticket as the sender's reply (the sender becomes a
+    /// watcher), or as a new ticket when it answered none.
+    #[tracing::instrument(skip(self))]
+    pub async fn release_mail(&self, actor: &Actor, mail_id: i64) -> Result<Outcome> {
+        let m = self.held(actor, mail_id).await?;
+        let raw = self.db.blob(&m.raw_sha256).await?;
+        let mail = InboundMail::parse(&raw);
+        let Some(from) = mail.from.as_ref() else {
+            return Err(FieldError::new("mail", "no_sender", "the message has no sender to post it as").into());
+        };
+        let user = self.requester_for(&from.address, from.name.as_deref()).await?;
+        let text = opsdesk_mail::quote::collapse(&mail.text).visible;
+        let now = Ts::now();
+        let prepared = match m.ticket_id {
+            None => {
+                let input = CreateTicket {
+                    kind: "incident".into(),
+                    title: if m.subject.trim().is_empty() {
+                        "(no subject)".into()
+                    } else {
+                        m.subject.chars().take(300).collect()
+                    },
+                    description: text.chars().take(crate::tickets::DESCRIPTION_MAX).collect(),
+                    desk: m.desk_id.map(Ref::Id),
+                    ..Default::default()
+                };
+                Some(self.prepare_ticket(&requester_actor(&user), input, now, &mut Lookups::default()).await?)
+            }
+            Some(_) => None,
+        };
+        let mut tx = self.db.begin().await?;
+        let current = tx.mail_for_update(mail_id).await?;
+        if current.status != status::HELD {
+            return Err(AppError::Conflict { code: "not_held", message: "this message is not held".into() });
+        }
+        let outcome = match (m.ticket_id, prepared) {
+            (Some(ticket_id), _) => {
+                tx.add_watcher(ticket_id, user.id).await?;
+                let comment_id = post_reply(&mut tx, &user, ticket_id, &text, mail_id, now).await?;
+                attach_all(&mut tx, &mail, ticket_id, Some(comment_id), user.id, now).await?;
+                tx.record_change(ticket_id, actor.user_id, "mail_released", None, Some(&from.address), now).await?;
+                tx.set_mail_outcome(mail_id, status::RELEASED, Some(ticket_id), Some(comment_id), None, now).await?;
+                Outcome::Comment { ticket_id, comment_id }
+            }
+            (None, Some(p)) => {
+                let t = insert_prepared(&mut tx, &requester_actor(&user), p, now).await?;
+                attach_all(&mut tx, &mail, t.id, None, user.id, now).await?;
+                tx.set_mail_outcome(mail_id, status::RELEASED, Some(t.id), None, None, now).await?;
+                Outcome::Ticket { ticket_id: t.id, number: t.number }
+            }
+            (None, None) => return Err(AppError::Internal("ticket not prepared".into())),
+        };
+        tx.commit().await?;
+        Ok(outcome)
+    }
+
+    /// Discards a held message (it stays stored, marked discarded).
+    pub async fn discard_mail(&self, actor: &Actor, mail_id: i64) -> Result<()> {
+        let m = self.held(actor, mail_id).await?;
+        let now = Ts::now();
+        let mut tx = self.db.begin().await?;
+        tx.set_mail_outcome(mail_id, status::DISCARDED, m.ticket_id, None, m.reason.as_deref(), now).await?;
+        if let Some(t) = m.ticket_id {
+            tx.record_change(t, actor.user_id, "mail_discarded", None, m.sender.as_deref(), now).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// A ticket's mail in and out, with delivery states and errors (agents who may work it).
+    pub async fn ticket_mail(&self, actor: &Actor, id_or_number: &str) -> Result<Vec<MailMessage>> {
+        let t = self.workable_ticket(actor, id_or_number).await?;
+        Ok(self.db.mail_of_ticket(t.id).await?)
+    }
+
+    /// The raw bytes of one of a ticket's messages (agents who may work it).
+    pub async fn ticket_mail_raw(&self, actor: &Actor, id_or_number: &str, mail_id: i64) -> Result<Vec<u8>> {
+        let t = self.workable_ticket(actor, id_or_number).await?;
+        let m = self.db.mail_message(mail_id).await?;
+        if m.ticket_id != Some(t.id) {
+            return Err(AppError::NotFound);
+        }
+        Ok(self.db.blob(&m.raw_sha256).await?)
+    }
+}

@@ -1,0 +1,84 @@
+//! The email channel's jobs: outbox events become notifications (`mail.notify`), and each
+//! stored outbound message is delivered over SMTP (`mail.send`), retried with backoff by the
+//! queue; the last failure is recorded on the ticket.
+
+use crate::{JobContext, JobError, Registry, Subscriber};
+use lettre::address::Envelope;
+use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
+use opsdesk_app::mail::SEND_ATTEMPTS;
+use std::time::Duration;
+
+pub const NOTIFY: &str = "mail.notify";
+pub const SEND: &str = "mail.send";
+
+pub fn register(r: &mut Registry) {
+    r.handle(NOTIFY, notify);
+    r.handle(SEND, send);
+    for prefix in ["ticket.created", "ticket.updated", "ticket.transitioned", "comment.added"] {
+        r.subscribe(Subscriber {
+            name: format!("mail-{prefix}"),
+            event_prefix: prefix.into(),
+            job_kind: NOTIFY.into(),
+        });
+    }
+}
+
+async fn notify(ctx: JobContext, payload: serde_json::Value) -> Result<(), JobError> {
+    let event: opsdesk_app::mail::EventRef =
+        serde_json::from_value(payload).map_err(|e| JobError::Permanent(format!("unreadable event: {e}")))?;
+    let queued = ctx.app.queue_notifications(&event).await?;
+    if !queued.is_empty() {
+        tracing::info!(event = event.event_id, count = queued.len(), "queued notifications");
+    }
+    Ok(())
+}
+
+async fn send(ctx: JobContext, payload: serde_json::Value) -> Result<(), JobError> {
+    let mail_id = payload["mail_id"].as_i64().ok_or_else(|| JobError::Permanent("no mail_id".into()))?;
+    let Some((m, raw)) = ctx.app.mail_to_send(mail_id).await? else { return Ok(()) };
+    let last = ctx.attempt >= SEND_ATTEMPTS;
+    let Some(url) = ctx.app.config.mail.smtp_url.clone() else {
+        let err = "no SMTP relay is configured (OPSDESK_SMTP_URL)";
+        ctx.app.record_delivery(mail_id, Some(err), last).await?;
+        return Err(JobError::Retry(err.into()));
+    };
+    let (Some(from), Some(to)) = (m.sender.as_deref(), m.recipient.as_deref()) else {
+        ctx.app.record_delivery(mail_id, Some("the message has no envelope"), true).await?;
+        return Err(JobError::Permanent("no envelope".into()));
+    };
+    let envelope = match (from.parse(), to.parse()) {
+        (Ok(f), Ok(t)) => Envelope::new(Some(f), vec![t]).map_err(|e| e.to_string()),
+        (Err(e), _) | (_, Err(e)) => Err(e.to_string()),
+    };
+    let envelope = match envelope {
+        Ok(e) => e,
+        Err(e) => {
+            ctx.app.record_delivery(mail_id, Some(&format!("bad address: {e}")), true).await?;
+            return Err(JobError::Permanent(format!("bad address: {e}")));
+        }
+    };
+    let transport = match AsyncSmtpTransport::<Tokio1Executor>::from_url(&url) {
+        Ok(b) => b.timeout(Some(Duration::from_secs(30))).build(),
+        Err(e) => {
+            let err = format!("bad SMTP URL: {e}");
+            ctx.app.record_delivery(mail_id, Some(&err), last).await?;
+            return Err(JobError::Retry(err));
+        }
+    };
+    match transport.send_raw(&envelope, &raw).await {
+        Ok(_) => {
+            ctx.app.record_delivery(mail_id, None, false).await?;
+            Ok(())
+        }
+        Err(e) if e.is_permanent() => {
+            let err = format!("refused by the relay: {e}");
+            ctx.app.record_delivery(mail_id, Some(&err), true).await?;
+            Err(JobError::Permanent(err))
+        }
+        Err(e) => {
+            let err = format!("delivery failed: {e}");
+            ctx.app.record_delivery(mail_id, Some(&err), last).await?;
+            Err(JobError::Retry(err))
+        }
+    }
+}

@@ -124,10 +124,17 @@ impl RunConfig {
 
 /// What every request of a run shares.
 struct Target {
+    /// Sends the API token: the API scenarios.
     client: Client,
+    /// Carries the signed-in agent's session cookie and no token: the page scenarios, which
+    /// render what that agent may see.
+    pages: Client,
     tickets: Url,
     group: String,
     incidents: i64,
+    /// Numbers of incidents the signed-in agent can open; `page_ticket` picks among them so that
+    /// it measures rendered pages, not "not found" answers for other groups' tickets.
+    visible_incidents: Vec<String>,
 }
 
 /// Runs the scenarios; returns the memory before any and the report of each.
@@ -138,23 +145,28 @@ pub async fn run(cfg: &RunConfig) -> anyhow::Result<(Option<Memory>, Vec<Scenari
         HeaderValue::from_str(&format!("Bearer {}", cfg.token.trim())).context("the token is not a header value")?;
     auth.set_sensitive(true);
     headers.insert(AUTHORIZATION, auth);
-    let client = Client::builder()
-        .default_headers(headers)
-        .timeout(REQUEST_TIMEOUT)
-        .connect_timeout(Duration::from_secs(2))
-        .pool_max_idle_per_host(cfg.concurrency)
-        .http1_only()
-        .tcp_nodelay(true)
-        .no_proxy()
-        .cookie_store(true)
-        .build()?;
+    let builder = || {
+        Client::builder()
+            .timeout(REQUEST_TIMEOUT)
+            .connect_timeout(Duration::from_secs(2))
+            .pool_max_idle_per_host(cfg.concurrency)
+            .http1_only()
+            .tcp_nodelay(true)
+            .no_proxy()
+    };
+    let client = builder().default_headers(headers).build()?;
+    let pages = builder().cookie_store(true).build()?;
     let tickets = cfg.base_url.join("/api/v1/tickets")?;
-    if let Some((email, password)) = &cfg.sign_in {
-        sign_in(&client, &cfg.base_url, email, password).await?;
-    }
-    let mut target = Target { client, tickets, group: cfg.group.clone(), incidents: 0 };
+    let mut target =
+        Target { client, pages, tickets, group: cfg.group.clone(), incidents: 0, visible_incidents: Vec::new() };
     // Fails early, before any load, on a wrong token or an empty desk.
     target.incidents = newest_incident(&target).await?;
+    if let Some((email, password)) = &cfg.sign_in {
+        sign_in(&target.pages, &cfg.base_url, email, password).await?;
+        if cfg.scenarios.contains(&Scenario::PageTicket) {
+            target.visible_incidents = visible_incidents(&target).await?;
+        }
+    }
     let mut target = Arc::new(target);
     let baseline = cfg.server_pid.and_then(Memory::of);
 
@@ -193,6 +205,31 @@ async fn sign_in(client: &Client, base: &Url, email: &str, password: &str) -> an
     let status = res.status();
     anyhow::ensure!(status.is_success(), "signing in as {email} answered {status}: {}", res.text().await?);
     Ok(())
+}
+
+/// Up to 1,000 numbers of the newest incidents the signed-in agent can see, read through the API
+/// with the agent's session (not the token, whose user may see more).
+async fn visible_incidents(target: &Target) -> anyhow::Result<Vec<String>> {
+    let mut numbers = Vec::new();
+    let mut after: Option<String> = None;
+    for _ in 0..10 {
+        let mut query = vec![("q", "kind:incident sort:-number".to_string()), ("limit", "100".to_string())];
+        if let Some(a) = &after {
+            query.push(("after", a.clone()));
+        }
+        let res = target.pages.get(target.tickets.clone()).query(&query).send().await?;
+        let status = res.status();
+        let body: serde_json::Value = res.json().await.context("the ticket list is not JSON")?;
+        anyhow::ensure!(status == StatusCode::OK, "listing the agent's incidents answered {status}: {body}");
+        let items = body["items"].as_array().map(Vec::as_slice).unwrap_or_default();
+        numbers.extend(items.iter().filter_map(|t| t["number"].as_str().map(str::to_owned)));
+        match body["next"].as_str() {
+            Some(next) => after = Some(next.to_owned()),
+            None => break,
+        }
+    }
+    anyhow::ensure!(!numbers.is_empty(), "the signed-in agent sees no incidents");
+    Ok(numbers)
 }
 
 /// The sequence number of the newest incident (numbers 1 to it exist), which also checks that
@@ -248,13 +285,13 @@ fn request(target: &Target, scenario: Scenario, rng: &mut StdRng, n: u64) -> req
             let mut url = target.tickets.clone();
             url.set_path("/agent");
             let q = format!("status:open group:\"{}\" sort:priority", target.group);
-            c.get(url).query(&[("q", q.as_str())])
+            target.pages.get(url).query(&[("q", q.as_str())])
         }
         Scenario::PageTicket => {
-            let seq = rng.gen_range(1..=target.incidents.max(1));
+            let number = &target.visible_incidents[rng.gen_range(0..target.visible_incidents.len())];
             let mut url = target.tickets.clone();
-            url.set_path(&format!("/agent/tickets/INC-{seq}"));
-            c.get(url)
+            url.set_path(&format!("/agent/tickets/{number}"));
+            target.pages.get(url)
         }
     }
 }

@@ -5,8 +5,8 @@
 
 use super::search::SearchHitView;
 use super::ArticleView;
-use crate::tickets::timeline::clean_filename;
-use crate::tickets::Ref;
+use crate::tickets::timeline::CheckedUpload;
+use crate::tickets::{Ref, TicketView};
 use crate::{emit, App, AppError, Result};
 use opsdesk_domain::kb::ReviewBy;
 use opsdesk_domain::{Actor, FieldError, Role};
@@ -14,7 +14,6 @@ use opsdesk_store::kb::{Feedback, KbAttachment, KbReport, NewKbAttachment};
 use opsdesk_store::Ts;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use sha2::{Digest, Sha256};
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -102,6 +101,12 @@ impl App {
     /// requester sees only the linked articles they may read.
     pub async fn ticket_articles(&self, actor: &Actor, ticket: &str) -> Result<TicketArticles> {
         let t = self.find_ticket(actor, ticket).await?;
+        self.articles_for_ticket(actor, &TicketView::from(&t)).await
+    }
+
+    /// [`App::ticket_articles`] of a ticket the actor has just read (a page that already holds
+    /// the ticket need not look it up again).
+    pub async fn articles_for_ticket(&self, actor: &Actor, t: &TicketView) -> Result<TicketArticles> {
         let mut linked = Vec::new();
         for id in self.db.articles_of_ticket(t.id).await? {
             if let Ok((a, v)) = self.find_article(actor, id).await {
@@ -152,20 +157,8 @@ impl App {
         upload: AttachmentUpload,
     ) -> Result<KbAttachment> {
         let (a, _) = self.writable_article(actor, id).await?;
-        let limit = self.ticket_settings().await?.attachment_max_bytes;
-        if upload.data.len() as i64 > limit {
-            return Err(AppError::TooLarge { limit });
-        }
-        if upload.data.is_empty() {
-            return Err(FieldError::new("file", "empty", "the file is empty").into());
-        }
-        let sha = hex::encode(Sha256::digest(&upload.data));
-        let filename = clean_filename(&upload.filename);
-        let content_type = if upload.content_type.len() <= 100 && upload.content_type.is_ascii() {
-            upload.content_type.clone()
-        } else {
-            "application/octet-stream".into()
-        };
+        let CheckedUpload { sha, filename, content_type } =
+            self.check_upload(&upload.filename, &upload.content_type, &upload.data).await?;
         let now = Ts::now();
         let mut tx = self.db.begin().await?;
         tx.put_blob(&sha, &upload.data, now).await?;

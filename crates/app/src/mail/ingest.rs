@@ -81,16 +81,14 @@ impl App {
         let sender = mail.from.as_ref().map(|f| f.address.clone());
         let class = classify(&mail.signals, sender.as_deref(), &our_addresses);
 
-        let mut tx = self.db.begin().await?;
         let bounce = match &mail.bounce {
             Some(b) => Some(match &b.original_message_id {
-                Some(id) => tx.ticket_of_references(std::slice::from_ref(id)).await?,
+                Some(id) => self.db.ticket_of_references(std::slice::from_ref(id)).await?,
                 None => None,
             }),
             None => None,
         };
-        let mut ticket = tx.ticket_of_references(&mail.referenced_ids()).await?;
-        tx.commit().await?;
+        let mut ticket = self.db.ticket_of_references(&mail.referenced_ids()).await?;
         if ticket.is_none() {
             if let Some(n) = number_in_subject(&mail.subject) {
                 ticket = self.db.ticket_by_number(&n).await.ok().map(|t| t.id);
@@ -111,10 +109,7 @@ impl App {
         let rate_limited = match &sender {
             Some(s) if bounce.is_none() && !class.ours => {
                 let since = Ts::from_micros(Ts::now().micros() - cfg.sender_window.as_micros() as i64);
-                let mut tx = self.db.begin().await?;
-                let n = tx.mail_count_from(s, since).await?;
-                tx.commit().await?;
-                n >= cfg.sender_limit
+                self.db.mail_count_from(s, since).await? >= cfg.sender_limit
             }
             _ => false,
         };

@@ -22,6 +22,33 @@ pub struct AttachmentUpload {
     pub public: bool,
 }
 
+/// An upload within the attachment limit, made safe to store: its content address, a cleaned
+/// name (only ever displayed) and a content type that fits the column.
+pub(crate) struct CheckedUpload {
+    pub sha: String,
+    pub filename: String,
+    pub content_type: String,
+}
+
+impl App {
+    /// Checks an upload (ticket or article) against the configured limit and names it safely.
+    pub(crate) async fn check_upload(&self, filename: &str, content_type: &str, data: &[u8]) -> Result<CheckedUpload> {
+        let limit = self.ticket_settings().await?.attachment_max_bytes;
+        if data.len() as i64 > limit {
+            return Err(AppError::TooLarge { limit });
+        }
+        if data.is_empty() {
+            return Err(FieldError::new("file", "empty", "the file is empty").into());
+        }
+        let content_type = if content_type.len() <= 100 && content_type.is_ascii() {
+            content_type.to_string()
+        } else {
+            "application/octet-stream".into()
+        };
+        Ok(CheckedUpload { sha: hex::encode(Sha256::digest(data)), filename: clean_filename(filename), content_type })
+    }
+}
+
 /// Everything on a ticket's page besides its fields, filtered for the viewer.
 #[derive(Debug, Clone, Serialize)]
 pub struct Timeline {
@@ -120,20 +147,8 @@ impl App {
         if actor.role == Role::Requester && !upload.public {
             return Err(AppError::Forbidden);
         }
-        let limit = self.ticket_settings().await?.attachment_max_bytes;
-        if upload.data.len() as i64 > limit {
-            return Err(AppError::TooLarge { limit });
-        }
-        if upload.data.is_empty() {
-            return Err(FieldError::new("file", "empty", "the file is empty").into());
-        }
-        let sha = hex::encode(Sha256::digest(&upload.data));
-        let filename = clean_filename(&upload.filename);
-        let content_type = if upload.content_type.len() <= 100 && upload.content_type.is_ascii() {
-            upload.content_type.clone()
-        } else {
-            "application/octet-stream".into()
-        };
+        let CheckedUpload { sha, filename, content_type } =
+            self.check_upload(&upload.filename, &upload.content_type, &upload.data).await?;
         let now = Ts::now();
         let mut tx = self.db.begin().await?;
         tx.put_blob(&sha, &upload.data, now).await?;

@@ -165,10 +165,12 @@ impl Tx {
         };
         Ok(on_tx!(self, |c| sqlx::query_as(sql).bind(id).fetch_one(c).await?))
     }
+}
 
+impl Db {
     /// The ticket of the first of `message_ids` (newest reference first) that we sent or
     /// stored and that belongs to a ticket.
-    pub async fn ticket_of_references(&mut self, message_ids: &[String]) -> Result<Option<i64>> {
+    pub async fn ticket_of_references(&self, message_ids: &[String]) -> Result<Option<i64>> {
         if message_ids.is_empty() {
             return Ok(None);
         }
@@ -177,7 +179,7 @@ impl Tx {
             "SELECT message_id, ticket_id FROM mail_messages WHERE ticket_id IS NOT NULL AND message_id IN ({})",
             marks.join(", ")
         );
-        let rows: Vec<(String, i64)> = on_tx!(self, |c| {
+        let rows: Vec<(String, i64)> = on_read!(self, |c| {
             let mut q = sqlx::query_as(&sql);
             for id in message_ids {
                 q = q.bind(id);
@@ -188,8 +190,8 @@ impl Tx {
     }
 
     /// Inbound messages from `sender` since `since` (the per-sender rate limit).
-    pub async fn mail_count_from(&mut self, sender: &str, since: Ts) -> Result<i64> {
-        let row: (i64,) = on_tx!(self, |c| sqlx::query_as(
+    pub async fn mail_count_from(&self, sender: &str, since: Ts) -> Result<i64> {
+        let row: (i64,) = on_read!(self, |c| sqlx::query_as(
             "SELECT COUNT(*) FROM mail_messages WHERE sender = $1 AND created_at >= $2 AND direction = 'in'"
         )
         .bind(sender)
@@ -198,9 +200,7 @@ impl Tx {
         .await?);
         Ok(row.0)
     }
-}
 
-impl Db {
     pub async fn mail_message(&self, id: i64) -> Result<MailMessage> {
         const SQL: &str = concat!("SELECT ", mail_cols!(), " FROM mail_messages WHERE id = $1");
         Ok(on_read!(self, |p| sqlx::query_as(SQL).bind(id).fetch_one(p).await?))

@@ -15,7 +15,6 @@ use opsdesk_app::kb::{
     ArticleInput, ArticleView, AttachmentUpload, FeedbackInput, LinkArticleInput, SearchInput, TransitionArticle,
     UpdateArticle,
 };
-use opsdesk_domain::FieldError;
 use serde::Deserialize;
 use serde_json::json;
 
@@ -217,31 +216,11 @@ async fn upload(
     State(s): State<WebState>,
     Caller(auth): Caller,
     ApiPath(id): ApiPath<i64>,
-    mut form: Multipart,
+    form: Multipart,
 ) -> ApiResult<(StatusCode, Json<opsdesk_store::kb::KbAttachment>)> {
-    let unreadable = |e: axum::extract::multipart::MultipartError| {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "body_too_large", "the upload is too large")
-        } else {
-            Problem::new(StatusCode::BAD_REQUEST, "invalid_multipart", e.body_text())
-        }
-    };
-    let mut file = None;
-    while let Some(field) = form.next_field().await.map_err(unreadable)? {
-        if field.name() == Some("file") {
-            let filename = field.file_name().unwrap_or("attachment").to_string();
-            let content_type = field.content_type().unwrap_or("application/octet-stream").to_string();
-            let data = field.bytes().await.map_err(unreadable)?.to_vec();
-            file = Some(AttachmentUpload { filename, content_type, data });
-        }
-    }
-    let Some(file) = file else {
-        return Err(Problem::from(opsdesk_app::AppError::from(FieldError::new(
-            "file",
-            "required",
-            "send the file as the multipart part named file",
-        ))));
-    };
+    // Article attachments are as visible as their article; a `public` part means nothing here.
+    let (filename, content_type, data, _) = super::tickets::read_upload(form).await?;
+    let file = AttachmentUpload { filename, content_type, data };
     Ok((StatusCode::CREATED, Json(s.app.add_article_attachment(&auth.actor, id, file).await?)))
 }
 

@@ -172,8 +172,16 @@ async fn upload(
     State(s): State<WebState>,
     Caller(auth): Caller,
     ApiPath(id): ApiPath<String>,
-    mut form: Multipart,
+    form: Multipart,
 ) -> ApiResult<(StatusCode, Json<opsdesk_store::tickets::Attachment>)> {
+    let (filename, content_type, data, public) = read_upload(form).await?;
+    let a = s.app.add_attachment(&auth.actor, &id, AttachmentUpload { filename, content_type, data, public }).await?;
+    Ok((StatusCode::CREATED, Json(a)))
+}
+
+/// Reads a `multipart/form-data` upload: the `file` part (required) and an optional `public`
+/// part (`false` makes it internal; public otherwise). Shared by ticket and article uploads.
+pub(super) async fn read_upload(mut form: Multipart) -> ApiResult<(String, String, Vec<u8>, bool)> {
     let unreadable = |e: axum::extract::multipart::MultipartError| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
             Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "body_too_large", "the upload is too large")
@@ -202,8 +210,7 @@ async fn upload(
             "send the file as the multipart part named file",
         ))));
     };
-    let a = s.app.add_attachment(&auth.actor, &id, AttachmentUpload { filename, content_type, data, public }).await?;
-    Ok((StatusCode::CREATED, Json(a)))
+    Ok((filename, content_type, data, public))
 }
 
 /// Types a browser may be told as they are; anything else is served as opaque bytes.

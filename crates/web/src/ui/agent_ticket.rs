@@ -228,7 +228,11 @@ async fn render(s: &WebState, auth: &Authenticated, number: &str, out: Outcome) 
         watchers: tl.watchers.iter().map(|w| w.name.clone()).collect(),
         sla: sla.targets.iter().map(|x| TargetRow::of(x, zone)).collect(),
         sla_events: sla.history.iter().map(|e| EventRow::of(e, zone)).collect(),
-        kb: app.ticket_articles(actor, number).await.ok(),
+        kb: app
+            .articles_for_ticket(actor, &t)
+            .await
+            .map_err(|e| tracing::warn!(error = %e, "the ticket page shows no knowledge panel"))
+            .ok(),
         t,
     };
     page.into_response()

@@ -61,7 +61,11 @@ fn article(rng: &mut StdRng) -> (String, String, String, Vec<String>) {
         topic.name
     );
     let other = words::topic(rng);
-    (title, summary, body, vec![topic.word.to_string(), other.word.to_string()])
+    // Tags are a set (the domain sorts and dedupes them); two draws can name one topic.
+    let mut tags = vec![topic.word.to_string(), other.word.to_string()];
+    tags.sort();
+    tags.dedup();
+    (title, summary, body, tags)
 }
 
 /// Loads the articles (85 % published, 80 % of those public) in transactions of `batch`.

@@ -3,6 +3,7 @@
 //! it) or discard it; the raw message of every stored mail stays downloadable.
 
 use super::ingest::{attach_all, post_reply, requester_actor};
+use super::sender::{pending_requester, store_requester};
 use super::Outcome;
 use crate::tickets::create::{insert_prepared, Lookups};
 use crate::tickets::{CreateTicket, Ref};
@@ -65,9 +66,15 @@ impl App {
         let Some(from) = mail.from.as_ref() else {
             return Err(FieldError::new("mail", "no_sender", "the message has no sender to post it as").into());
         };
-        let user = self.requester_for(&from.address, from.name.as_deref()).await?;
-        let text = opsdesk_mail::quote::collapse(&mail.text).visible;
         let now = Ts::now();
+        // A new sender's account is inserted in the release's transaction, not before it.
+        let user = match self.db.user_by_email(&from.address).await? {
+            Some(u) => u,
+            None => pending_requester(&from.address, from.name.as_deref(), now).ok_or_else(|| {
+                FieldError::new("mail", "no_sender", "the sender's address cannot become a requester")
+            })?,
+        };
+        let text = opsdesk_mail::quote::collapse(&mail.text).visible;
         let prepared = match m.ticket_id {
             None => {
                 let input = CreateTicket {
@@ -81,7 +88,8 @@ impl App {
                     desk: m.desk_id.map(Ref::Id),
                     ..Default::default()
                 };
-                Some(self.prepare_ticket(&requester_actor(&user), input, now, &mut Lookups::default()).await?)
+                let mut lookups = Lookups::with_pending_requester(user.clone());
+                Some(self.prepare_ticket(&requester_actor(&user), input, now, &mut lookups).await?)
             }
             Some(_) => None,
         };
@@ -90,6 +98,8 @@ impl App {
         if current.status != status::HELD {
             return Err(AppError::Conflict { code: "not_held", message: "this message is not held".into() });
         }
+        tx.lock_mail_sender(&from.address).await?;
+        let user = store_requester(&mut tx, &user, now).await?;
         let outcome = match (m.ticket_id, prepared) {
             (Some(ticket_id), _) => {
                 tx.add_watcher(ticket_id, user.id).await?;
@@ -100,7 +110,7 @@ impl App {
                 Outcome::Comment { ticket_id, comment_id }
             }
             (None, Some(p)) => {
-                let t = insert_prepared(&mut tx, &requester_actor(&user), p, now).await?;
+                let t = insert_prepared(&mut tx, &requester_actor(&user), p.with_requester(&user), now).await?;
                 attach_all(&mut tx, &mail, t.id, None, user.id, now).await?;
                 tx.set_mail_outcome(mail_id, status::RELEASED, Some(t.id), None, None, now).await?;
                 Outcome::Ticket { ticket_id: t.id, number: t.number }

@@ -5,6 +5,7 @@
 mod held;
 mod ingest;
 mod notify;
+mod sender;
 mod settings;
 
 pub use ingest::{Ingested, Outcome};

@@ -13,6 +13,7 @@ mod identities;
 mod kb;
 mod login;
 mod mail;
+mod mail_atomic;
 mod mail_out;
 mod openapi;
 mod processes;

@@ -284,6 +284,9 @@ pub async fn prepare(cfg: &MailInConfig) -> anyhow::Result<App> {
     Ok(app)
 }
 
+/// One message's latency in microseconds and its outcome (or error).
+type Timed = (u32, Result<String, String>);
+
 /// Ingests the corpus and measures it.
 pub async fn bench(cfg: &MailInConfig) -> anyhow::Result<MailInReport> {
     anyhow::ensure!((1..=64).contains(&cfg.concurrency), "--concurrency is between 1 and 64");
@@ -296,7 +299,7 @@ pub async fn bench(cfg: &MailInConfig) -> anyhow::Result<MailInReport> {
         *shapes.entry(m.shape).or_insert(0) += 1;
     }
     let next = Arc::new(AtomicUsize::new(0));
-    let results: Arc<Mutex<Vec<(u32, Result<String, String>)>>> = Arc::new(Mutex::new(Vec::new()));
+    let results: Arc<Mutex<Vec<Timed>>> = Arc::new(Mutex::new(Vec::new()));
     let start = Instant::now();
     let mut tasks = Vec::new();
     for _ in 0..cfg.concurrency {

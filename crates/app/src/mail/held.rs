@@ -134,6 +134,49 @@ impl App {
         Ok(())
     }
 
+    /// Held messages with what an agent needs to decide on them: a text preview (plain text,
+    /// for escaping by the page) and the ticket's number.
+    pub async fn held_mail_review(&self, actor: &Actor, after: i64, limit: i64) -> Result<Vec<HeldMail>> {
+        let mut out = Vec::new();
+        for m in self.held_mail(actor, after, limit).await? {
+            let preview = match self.db.blob(&m.raw_sha256).await {
+                Ok(raw) => preview(&InboundMail::parse(&raw).text),
+                Err(e) => {
+                    tracing::warn!(mail_id = m.id, error = %e, "held message without its raw bytes");
+                    String::new()
+                }
+            };
+            let ticket_number = match m.ticket_id {
+                Some(t) => Some(self.db.ticket(t).await?.number),
+                None => None,
+            };
+            out.push(HeldMail { message: m, preview, ticket_number });
+        }
+        Ok(out)
+    }
+
+    /// How many messages wait for this agent, counting at most `cap` (for the navigation).
+    pub async fn held_mail_count(&self, actor: &Actor, cap: i64) -> Result<i64> {
+        if actor.role == Role::Requester {
+            return Ok(0);
+        }
+        Ok(self.held_mail(actor, 0, cap).await?.len() as i64)
+    }
+
+    /// The raw bytes of any stored message the actor may handle: one of a ticket they may
+    /// work, or (admins) one that belongs to no ticket. Others get `NotFound`.
+    pub async fn mail_raw(&self, actor: &Actor, mail_id: i64) -> Result<(MailMessage, Vec<u8>)> {
+        if actor.role == Role::Requester {
+            return Err(AppError::NotFound);
+        }
+        let m = self.db.mail_message(mail_id).await?;
+        if !self.may_handle(actor, &m).await? {
+            return Err(AppError::NotFound);
+        }
+        let raw = self.db.blob(&m.raw_sha256).await?;
+        Ok((m, raw))
+    }
+
     /// A ticket's mail in and out, with delivery states and errors (agents who may work it).
     pub async fn ticket_mail(&self, actor: &Actor, id_or_number: &str) -> Result<Vec<MailMessage>> {
         let t = self.workable_ticket(actor, id_or_number).await?;
@@ -149,4 +192,24 @@ impl App {
         }
         Ok(self.db.blob(&m.raw_sha256).await?)
     }
+}
+
+/// A held message as the review page shows it.
+#[derive(Debug, Clone)]
+pub struct HeldMail {
+    pub message: MailMessage,
+    /// The start of its text, quoted history collapsed; plain text.
+    pub preview: String,
+    pub ticket_number: Option<String>,
+}
+
+const PREVIEW_CHARS: usize = 400;
+
+fn preview(text: &str) -> String {
+    let visible = opsdesk_mail::quote::collapse(text).visible;
+    let mut out: String = visible.chars().filter(|c| *c != '\0').take(PREVIEW_CHARS).collect();
+    if visible.chars().count() > PREVIEW_CHARS {
+        out.push('…');
+    }
+    out
 }

@@ -8,6 +8,7 @@ mod notify;
 mod sender;
 mod settings;
 
+pub use held::HeldMail;
 pub use ingest::{Ingested, Outcome};
 pub use notify::{EventRef, Notification, SEND_ATTEMPTS};
 pub use settings::{DeskMailInput, DeskMailView};

@@ -15,6 +15,7 @@ mod login;
 mod mail;
 mod mail_atomic;
 mod mail_out;
+mod mail_pages;
 mod openapi;
 mod processes;
 mod queue;

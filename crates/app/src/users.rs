@@ -6,7 +6,7 @@ use opsdesk_domain::validation::Checks;
 use opsdesk_domain::{Actor, Email, FieldError, Locale, Password, Permission, PersonName, Role, TimeZoneName};
 use opsdesk_store::audit::NewAuditEntry;
 use opsdesk_store::users::{NewUser, User};
-use opsdesk_store::Ts;
+use opsdesk_store::{Ts, Tx};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -84,19 +84,7 @@ impl App {
             password_hash: hash.as_deref(),
             organization_id: input.organization_id,
         };
-        let user =
-            tx.insert_user(&new, now).await.map_err(|e| AppError::taken(e, "email", "email", "this email address"))?;
-        let entry = NewAuditEntry {
-            action: "user.created",
-            actor_user_id: actor.user_id,
-            subject_user_id: Some(user.id),
-            email: Some(&user.email),
-            detail: json!({ "role": role.as_str() }),
-            ..Default::default()
-        };
-        tx.append_audit(&entry, now).await?;
-        emit(&mut tx, "user.created", format!("user:{}", user.id), actor, json!({ "role": role.as_str() }), now)
-            .await?;
+        let user = insert_user_recorded(&mut tx, actor, &new, now).await?;
         tx.commit().await?;
         Ok(user)
     }
@@ -222,4 +210,23 @@ impl App {
         let email = Email::parse(email)?;
         self.db.user_by_email(email.as_str()).await?.ok_or(AppError::NotFound)
     }
+}
+
+/// Inserts a user with its audit entry and `user.created` event, inside the caller's
+/// transaction (a requester created by an inbound message commits with that message).
+pub(crate) async fn insert_user_recorded(tx: &mut Tx, actor: &Actor, new: &NewUser<'_>, now: Ts) -> Result<User> {
+    let user =
+        tx.insert_user(new, now).await.map_err(|e| AppError::taken(e, "email", "email", "this email address"))?;
+    let role = new.role.as_str();
+    let entry = NewAuditEntry {
+        action: "user.created",
+        actor_user_id: actor.user_id,
+        subject_user_id: Some(user.id),
+        email: Some(&user.email),
+        detail: json!({ "role": role }),
+        ..Default::default()
+    };
+    tx.append_audit(&entry, now).await?;
+    emit(tx, "user.created", format!("user:{}", user.id), actor, json!({ "role": role }), now).await?;
+    Ok(user)
 }

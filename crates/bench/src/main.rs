@@ -106,6 +106,29 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Time email ingestion of a mixed corpus (new requests, replies, HTML, attachments,
+    /// auto-replies, bounces, duplicates) through the pipeline `opsdesk mail-in` uses.
+    MailIn {
+        /// sqlite://FILE (created if absent) or postgres://...; a fresh one is best.
+        #[arg(long, env = "OPSDESK_DATABASE_URL")]
+        database_url: String,
+        #[arg(long, default_value_t = 5000)]
+        messages: usize,
+        /// Messages in flight at once (1: one after the other).
+        #[arg(long, default_value_t = 1)]
+        concurrency: usize,
+        /// Spawn this `opsdesk` binary's `mail-in` once per message (as an MTA pipe does)
+        /// instead of calling the pipeline in this process.
+        #[arg(long)]
+        process: Option<PathBuf>,
+        /// SQLite `synchronous` (the server's and `mail-in`'s default is full).
+        #[arg(long, default_value = "full", value_parser = ["full", "normal"])]
+        sqlite_sync: String,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -198,6 +221,28 @@ fn real_main(cli: Cli) -> anyhow::Result<()> {
                 for r in reports.iter().filter(|r| !r.error_samples.is_empty()) {
                     println!("{} errors, e.g.: {}", r.name, r.error_samples.join(" | "));
                 }
+            }
+            Ok(())
+        }
+        Command::MailIn { database_url, messages, concurrency, process, sqlite_sync, seed, json } => {
+            let via = match process {
+                Some(bin) => opsdesk_bench::mail_in::Via::Process(bin),
+                None => opsdesk_bench::mail_in::Via::InProcess,
+            };
+            let cfg = opsdesk_bench::mail_in::MailInConfig {
+                database_url,
+                messages,
+                concurrency,
+                via,
+                sqlite_synchronous_full: sqlite_sync == "full",
+                seed,
+            };
+            let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+            let r = rt.block_on(opsdesk_bench::mail_in::bench(&cfg))?;
+            if json {
+                println!("{:#}", r.to_json());
+            } else {
+                print!("{}", r.text());
             }
             Ok(())
         }

@@ -60,6 +60,12 @@ impl Tx {
         Ok(user)
     }
 
+    /// A user by address, read inside the transaction (sees its own and committed writes).
+    pub async fn user_by_email(&mut self, email: &str) -> Result<Option<User>> {
+        const SQL: &str = concat!("SELECT ", user_cols!(), " FROM users WHERE email = $1");
+        Ok(on_tx!(self, |c| sqlx::query_as(SQL).bind(email).fetch_optional(c).await?))
+    }
+
     /// Reads a user inside the transaction that is about to change it.
     pub async fn user_for_update(&mut self, id: i64) -> Result<User> {
         let sql = match self.backend() {

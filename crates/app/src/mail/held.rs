@@ -3,6 +3,7 @@
 //! it) or discard it; the raw message of every stored mail stays downloadable.
 
 use super::ingest::{attach_all, post_reply, requester_actor};
+use super::sender::{pending_requester, store_requester};
 use super::Outcome;
 use crate::tickets::create::{insert_prepared, Lookups};
 use crate::tickets::{CreateTicket, Ref};
@@ -65,9 +66,15 @@ impl App {
         let Some(from) = mail.from.as_ref() else {
             return Err(FieldError::new("mail", "no_sender", "the message has no sender to post it as").into());
         };
-        let user = self.requester_for(&from.address, from.name.as_deref()).await?;
-        let text = opsdesk_mail::quote::collapse(&mail.text).visible;
         let now = Ts::now();
+        // A new sender's account is inserted in the release's transaction, not before it.
+        let user = match self.db.user_by_email(&from.address).await? {
+            Some(u) => u,
+            None => pending_requester(&from.address, from.name.as_deref(), now).ok_or_else(|| {
+                FieldError::new("mail", "no_sender", "the sender's address cannot become a requester")
+            })?,
+        };
+        let text = opsdesk_mail::quote::collapse(&mail.text).visible;
         let prepared = match m.ticket_id {
             None => {
                 let input = CreateTicket {
@@ -81,7 +88,8 @@ impl App {
                     desk: m.desk_id.map(Ref::Id),
                     ..Default::default()
                 };
-                Some(self.prepare_ticket(&requester_actor(&user), input, now, &mut Lookups::default()).await?)
+                let mut lookups = Lookups::with_pending_requester(user.clone());
+                Some(self.prepare_ticket(&requester_actor(&user), input, now, &mut lookups).await?)
             }
             Some(_) => None,
         };
@@ -90,6 +98,8 @@ impl App {
         if current.status != status::HELD {
             return Err(AppError::Conflict { code: "not_held", message: "this message is not held".into() });
         }
+        tx.lock_mail_sender(&from.address).await?;
+        let user = store_requester(&mut tx, &user, now).await?;
         let outcome = match (m.ticket_id, prepared) {
             (Some(ticket_id), _) => {
                 tx.add_watcher(ticket_id, user.id).await?;
@@ -100,7 +110,7 @@ impl App {
                 Outcome::Comment { ticket_id, comment_id }
             }
             (None, Some(p)) => {
-                let t = insert_prepared(&mut tx, &requester_actor(&user), p, now).await?;
+                let t = insert_prepared(&mut tx, &requester_actor(&user), p.with_requester(&user), now).await?;
                 attach_all(&mut tx, &mail, t.id, None, user.id, now).await?;
                 tx.set_mail_outcome(mail_id, status::RELEASED, Some(t.id), None, None, now).await?;
                 Outcome::Ticket { ticket_id: t.id, number: t.number }
@@ -124,6 +134,49 @@ impl App {
         Ok(())
     }
 
+    /// Held messages with what an agent needs to decide on them: a text preview (plain text,
+    /// for escaping by the page) and the ticket's number.
+    pub async fn held_mail_review(&self, actor: &Actor, after: i64, limit: i64) -> Result<Vec<HeldMail>> {
+        let mut out = Vec::new();
+        for m in self.held_mail(actor, after, limit).await? {
+            let preview = match self.db.blob(&m.raw_sha256).await {
+                Ok(raw) => preview(&InboundMail::parse(&raw).text),
+                Err(e) => {
+                    tracing::warn!(mail_id = m.id, error = %e, "held message without its raw bytes");
+                    String::new()
+                }
+            };
+            let ticket_number = match m.ticket_id {
+                Some(t) => Some(self.db.ticket(t).await?.number),
+                None => None,
+            };
+            out.push(HeldMail { message: m, preview, ticket_number });
+        }
+        Ok(out)
+    }
+
+    /// How many messages wait for this agent, counting at most `cap` (for the navigation).
+    pub async fn held_mail_count(&self, actor: &Actor, cap: i64) -> Result<i64> {
+        if actor.role == Role::Requester {
+            return Ok(0);
+        }
+        Ok(self.held_mail(actor, 0, cap).await?.len() as i64)
+    }
+
+    /// The raw bytes of any stored message the actor may handle: one of a ticket they may
+    /// work, or (admins) one that belongs to no ticket. Others get `NotFound`.
+    pub async fn mail_raw(&self, actor: &Actor, mail_id: i64) -> Result<(MailMessage, Vec<u8>)> {
+        if actor.role == Role::Requester {
+            return Err(AppError::NotFound);
+        }
+        let m = self.db.mail_message(mail_id).await?;
+        if !self.may_handle(actor, &m).await? {
+            return Err(AppError::NotFound);
+        }
+        let raw = self.db.blob(&m.raw_sha256).await?;
+        Ok((m, raw))
+    }
+
     /// A ticket's mail in and out, with delivery states and errors (agents who may work it).
     pub async fn ticket_mail(&self, actor: &Actor, id_or_number: &str) -> Result<Vec<MailMessage>> {
         let t = self.workable_ticket(actor, id_or_number).await?;
@@ -139,4 +192,24 @@ impl App {
         }
         Ok(self.db.blob(&m.raw_sha256).await?)
     }
+}
+
+/// A held message as the review page shows it.
+#[derive(Debug, Clone)]
+pub struct HeldMail {
+    pub message: MailMessage,
+    /// The start of its text, quoted history collapsed; plain text.
+    pub preview: String,
+    pub ticket_number: Option<String>,
+}
+
+const PREVIEW_CHARS: usize = 400;
+
+fn preview(text: &str) -> String {
+    let visible = opsdesk_mail::quote::collapse(text).visible;
+    let mut out: String = visible.chars().filter(|c| *c != '\0').take(PREVIEW_CHARS).collect();
+    if visible.chars().count() > PREVIEW_CHARS {
+        out.push('…');
+    }
+    out
 }

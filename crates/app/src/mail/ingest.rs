@@ -2,7 +2,7 @@
 //! message row, the ticket or comment it becomes, its attachments, history and event commit
 //! together; the unique Message-ID makes a second delivery a no-op, even a parallel one.
 
-use super::MailConfig;
+use super::sender::{pending_requester, store_requester};
 use crate::tickets::create::{insert_prepared, Lookups};
 use crate::tickets::transition::move_ticket;
 use crate::tickets::{clean_filename, CreateTicket, Ref};
@@ -106,12 +106,14 @@ impl App {
             (Some(u), Some(t)) => self.participates(u, t).await?,
             _ => false,
         };
-        let rate_limited = match &sender {
-            Some(s) if bounce.is_none() && !class.ours => {
-                let since = Ts::from_micros(Ts::now().micros() - cfg.sender_window.as_micros() as i64);
-                self.db.mail_count_from(s, since).await? >= cfg.sender_limit
-            }
-            _ => false,
+        // The per-sender limit is counted inside the write transaction (see store_ingested).
+        let limit = match &sender {
+            Some(s) if bounce.is_none() && !class.ours => Some(SenderLimit {
+                sender: s.clone(),
+                since: Ts::from_micros(Ts::now().micros() - cfg.sender_window.as_micros() as i64),
+                max: cfg.sender_limit,
+            }),
+            _ => None,
         };
         let facts = ThreadFacts {
             ours: class.ours,
@@ -119,26 +121,31 @@ impl App {
             ticket: target.as_ref().map(|t| t.id),
             sender_participates,
             has_sender: sender.is_some(),
-            rate_limited,
+            rate_limited: false,
             strangers,
         };
         let mut decision = decide(&facts);
         let user = match (decision, user, &mail.from) {
+            // A new sender's account is inserted with the message, in its transaction.
             (Decision::NewTicket, None, Some(from)) => {
-                match self.requester_for(&from.address, from.name.as_deref()).await {
-                    Ok(u) => Some(u),
-                    Err(AppError::Invalid(_)) => {
-                        decision =
-                            Decision::Hold { ticket_id: None, reason: opsdesk_mail::thread::HoldReason::NoSender };
-                        None
-                    }
-                    Err(e) => return Err(e),
+                let pending = pending_requester(&from.address, from.name.as_deref(), Ts::now());
+                if pending.is_none() {
+                    decision = Decision::Hold { ticket_id: None, reason: opsdesk_mail::thread::HoldReason::NoSender };
                 }
+                pending
             }
             (_, u, _) => u,
         };
-        self.store_ingested(&cfg, &mail, raw, desk_id, decision, user, target, class.automatic, class.reasons.join(","))
-            .await
+        let route = Route {
+            desk_id,
+            facts,
+            decision,
+            user,
+            limit,
+            automatic: class.automatic,
+            reasons: class.reasons.join(","),
+        };
+        self.store_ingested(&mail, raw, route, target).await
     }
 
     /// Whether `u` takes part in `t`: its requester, a watcher, the assignee, or an agent who
@@ -160,28 +167,6 @@ impl App {
         Ok(false)
     }
 
-    /// The user behind a new sender: found by address, or created as a requester.
-    pub(super) async fn requester_for(&self, address: &str, name: Option<&str>) -> Result<User> {
-        if let Some(u) = self.db.user_by_email(address).await? {
-            return Ok(u);
-        }
-        let local = address.split('@').next().unwrap_or(address);
-        let input = crate::users::CreateUser {
-            email: address.to_string(),
-            name: name.filter(|n| opsdesk_domain::PersonName::parse(n).is_ok()).unwrap_or(local).to_string(),
-            role: "requester".into(),
-            ..Default::default()
-        };
-        match self.create_user(&Actor::system(), input).await {
-            Ok(u) => Ok(u),
-            // Created meanwhile by a parallel delivery.
-            Err(AppError::Invalid(inv)) if inv.0.iter().any(|f| f.code == "taken") => {
-                self.db.user_by_email(address).await?.ok_or(AppError::NotFound)
-            }
-            Err(e) => Err(e),
-        }
-    }
-
     async fn resolve_desk_ref(&self, desk: &str) -> Result<i64> {
         let desks = self.db.desks().await?;
         let d = desk.trim();
@@ -192,19 +177,14 @@ impl App {
             .ok_or_else(|| opsdesk_domain::FieldError::new("desk", "unknown", format!("no service desk {d:?}")).into())
     }
 
-    #[allow(clippy::too_many_arguments)]
     async fn store_ingested(
         &self,
-        _cfg: &MailConfig,
         mail: &InboundMail,
         raw: &[u8],
-        desk_id: i64,
-        decision: Decision,
-        user: Option<User>,
+        route: Route,
         target: Option<Ticket>,
-        automatic: bool,
-        reasons: String,
     ) -> Result<Ingested> {
+        let Route { desk_id, mut facts, mut decision, user, limit, automatic, reasons } = route;
         let now = Ts::now();
         let collapsed = collapse(&mail.text);
         let sha = hex::encode(Sha256::digest(raw));
@@ -224,11 +204,21 @@ impl App {
                     desk: Some(Ref::Id(desk_id)),
                     ..Default::default()
                 };
-                Some(self.prepare_ticket(&actor, input, now, &mut Lookups::default()).await?)
+                let mut lookups = Lookups::with_pending_requester(u.clone());
+                Some(self.prepare_ticket(&actor, input, now, &mut lookups).await?)
             }
             _ => None,
         };
         let mut tx = self.db.begin().await?;
+        if let Some(l) = &limit {
+            // Count and insert under one lock: parallel deliveries from one sender queue
+            // here, so at most `max` within the window get past it.
+            tx.lock_mail_sender(&l.sender).await?;
+            if tx.mail_count_from(&l.sender, l.since).await? >= l.max {
+                facts.rate_limited = true;
+                decision = decide(&facts);
+            }
+        }
         tx.put_blob(&sha, raw, now).await?;
         let reason = (!reasons.is_empty()).then_some(reasons.as_str());
         let new = NewMail {
@@ -255,9 +245,10 @@ impl App {
         };
         let outcome = match (decision, user, target) {
             (Decision::NewTicket, Some(u), _) => {
-                let actor = requester_actor(&u);
                 let Some(p) = prepared else { return Err(AppError::Internal("ticket not prepared".into())) };
-                let t = insert_prepared(&mut tx, &actor, p, now).await?;
+                let u = store_requester(&mut tx, &u, now).await?;
+                let actor = requester_actor(&u);
+                let t = insert_prepared(&mut tx, &actor, p.with_requester(&u), now).await?;
                 attach_all(&mut tx, mail, t.id, None, u.id, now).await?;
                 tx.set_mail_outcome(row.id, status::TICKET, Some(t.id), None, reason, now).await?;
                 Outcome::Ticket { ticket_id: t.id, number: t.number }
@@ -323,6 +314,26 @@ impl App {
         tx.commit().await?;
         Ok(Ingested { mail_id: Some(row.id), message_id: mail.message_id.clone(), automatic, outcome })
     }
+}
+
+/// Where the pipeline routes a message, before the write transaction has the final word on
+/// the sender's limit.
+struct Route {
+    desk_id: i64,
+    facts: ThreadFacts,
+    decision: Decision,
+    /// The sender's account, or a pending one (see `sender::pending_requester`).
+    user: Option<User>,
+    limit: Option<SenderLimit>,
+    automatic: bool,
+    reasons: String,
+}
+
+/// At most `max` inbound messages from `sender` since `since` are posted.
+struct SenderLimit {
+    sender: String,
+    since: Ts,
+    max: i64,
 }
 
 fn duplicate(mail: &InboundMail) -> Ingested {

@@ -5,8 +5,10 @@
 mod held;
 mod ingest;
 mod notify;
+mod sender;
 mod settings;
 
+pub use held::HeldMail;
 pub use ingest::{Ingested, Outcome};
 pub use notify::{EventRef, Notification, SEND_ATTEMPTS};
 pub use settings::{DeskMailInput, DeskMailView};

@@ -128,9 +128,12 @@ impl App {
                     None
                 }
             },
-            (None, Some(me)) => {
-                c.take(self.db.user(me).await.map_err(|_| FieldError::new("requester", "unknown", "no such user")))
-            }
+            (None, Some(me)) => match lookups.pending_requester.as_ref().filter(|u| u.id == me) {
+                Some(u) => Some(u.clone()),
+                None => {
+                    c.take(self.db.user(me).await.map_err(|_| FieldError::new("requester", "unknown", "no such user")))
+                }
+            },
             (None, None) => {
                 c.push(FieldError::new("requester", "required", "a requester is required"));
                 None
@@ -262,6 +265,15 @@ pub(crate) struct PreparedTicket {
     pub watcher_ids: Vec<i64>,
 }
 
+impl PreparedTicket {
+    /// Points the ticket at the requester it was prepared for, once that one is stored.
+    pub(crate) fn with_requester(mut self, u: &opsdesk_store::users::User) -> Self {
+        self.ticket.requester_id = u.id;
+        self.ticket.organization_id = u.organization_id;
+        self
+    }
+}
+
 /// Inserts a prepared ticket: number, row, history, search entry, watchers and event.
 pub(crate) async fn insert_prepared(tx: &mut Tx, actor: &Actor, p: PreparedTicket, now: Ts) -> Result<Ticket> {
     let mut draft = p.ticket;
@@ -293,9 +305,17 @@ pub(crate) struct Lookups {
     desks: Option<Vec<opsdesk_store::tickets::ServiceDesk>>,
     matrix: Option<opsdesk_domain::ticket::PriorityMatrix>,
     fields: std::collections::HashMap<(i64, Kind), Vec<CustomFieldDef>>,
+    /// A requester who is inserted in the same transaction as the ticket (a new sender of
+    /// mail): not in the database yet, so it is taken from here instead of being looked up.
+    pending_requester: Option<opsdesk_store::users::User>,
 }
 
 impl Lookups {
+    /// Lookups for a ticket whose requester is stored in the same transaction.
+    pub(crate) fn with_pending_requester(u: opsdesk_store::users::User) -> Self {
+        Lookups { pending_requester: Some(u), ..Default::default() }
+    }
+
     async fn desk(&mut self, app: &App, r: Option<&Ref>) -> Result<opsdesk_store::tickets::ServiceDesk> {
         if self.desks.is_none() {
             self.desks = Some(app.db.desks().await?);

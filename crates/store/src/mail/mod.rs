@@ -156,6 +156,33 @@ impl Tx {
         Ok(())
     }
 
+    /// Serialises deliveries from one sender until this transaction ends, so that the
+    /// per-sender count and the insert it allows are one step. SQLite's write transaction
+    /// (`BEGIN IMMEDIATE`) is already exclusive; PostgreSQL takes a transaction-scoped
+    /// advisory lock keyed by the address (a hash collision only serialises two senders).
+    pub async fn lock_mail_sender(&mut self, sender: &str) -> Result<()> {
+        if let Tx::Pg(t) = self {
+            sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+                .bind(format!("opsdesk.mail-sender:{sender}"))
+                .execute(&mut **t)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Inbound messages from `sender` since `since`, counted inside the write transaction
+    /// (after `lock_mail_sender`) so that parallel deliveries cannot all pass the limit.
+    pub async fn mail_count_from(&mut self, sender: &str, since: Ts) -> Result<i64> {
+        let row: (i64,) = on_tx!(self, |c| sqlx::query_as(
+            "SELECT COUNT(*) FROM mail_messages WHERE sender = $1 AND created_at >= $2 AND direction = 'in'"
+        )
+        .bind(sender)
+        .bind(since)
+        .fetch_one(c)
+        .await?);
+        Ok(row.0)
+    }
+
     pub async fn mail_for_update(&mut self, id: i64) -> Result<MailMessage> {
         let sql = match self.backend() {
             crate::Backend::Sqlite => concat!("SELECT ", mail_cols!(), " FROM mail_messages WHERE id = $1"),
@@ -187,18 +214,6 @@ impl Db {
             q.fetch_all(c).await?
         });
         Ok(message_ids.iter().find_map(|id| rows.iter().find(|(m, _)| m == id).map(|(_, t)| *t)))
-    }
-
-    /// Inbound messages from `sender` since `since` (the per-sender rate limit).
-    pub async fn mail_count_from(&self, sender: &str, since: Ts) -> Result<i64> {
-        let row: (i64,) = on_read!(self, |c| sqlx::query_as(
-            "SELECT COUNT(*) FROM mail_messages WHERE sender = $1 AND created_at >= $2 AND direction = 'in'"
-        )
-        .bind(sender)
-        .bind(since)
-        .fetch_one(c)
-        .await?);
-        Ok(row.0)
     }
 
     pub async fn mail_message(&self, id: i64) -> Result<MailMessage> {

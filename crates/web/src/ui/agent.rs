@@ -166,6 +166,7 @@ pub async fn render(
     let first = after.map(|_| format!("/agent?q={}", enc(&q)));
     let mut nav = Nav::of(auth);
     nav.unread = app.unread_notifications(actor).await.unwrap_or(0);
+    super::agent_mail::count_into(app, actor, &mut nav).await;
     QueuePage {
         nav,
         by_priority: sort_link(&q, "priority", false),

@@ -90,6 +90,7 @@ pub struct TicketPage {
     sla: Vec<TargetRow>,
     sla_events: Vec<EventRow>,
     kb: Option<opsdesk_app::kb::TicketArticles>,
+    mail: Vec<super::agent_mail::MailRow>,
 }
 
 fn s_opt(v: Option<i64>) -> String {
@@ -233,6 +234,7 @@ async fn render(s: &WebState, auth: &Authenticated, number: &str, out: Outcome) 
             .await
             .map_err(|e| tracing::warn!(error = %e, "the ticket page shows no knowledge panel"))
             .ok(),
+        mail: super::agent_mail::ticket_mail_rows(app, actor, &t.number).await,
         t,
     };
     page.into_response()

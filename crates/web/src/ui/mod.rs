@@ -8,6 +8,7 @@ mod admin_calendars;
 mod admin_desk;
 mod admin_policies;
 mod agent;
+mod agent_mail;
 mod agent_sla;
 mod agent_ticket;
 mod escalation_lines;
@@ -38,6 +39,7 @@ pub fn router() -> Router<WebState> {
         .route("/assets/app.js", get(js))
         .merge(agent::router())
         .merge(agent_ticket::router())
+        .merge(agent_mail::router())
         .merge(agent_sla::router())
         .merge(portal::router())
         .merge(admin::router())
@@ -62,6 +64,8 @@ pub struct Nav {
     /// Unread notifications, shown by the pages that read the count (the queue and the
     /// notifications page); 0 elsewhere, so other pages spend no query on it.
     pub unread: i64,
+    /// Held mail waiting for this agent, counted by the same pages (capped for display).
+    pub held: i64,
 }
 
 impl Nav {
@@ -73,6 +77,7 @@ impl Nav {
             agent: auth.user.role != Role::Requester,
             admin: auth.user.role == Role::Admin,
             unread: 0,
+            held: 0,
         }
     }
 }

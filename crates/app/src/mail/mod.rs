@@ -4,10 +4,12 @@
 
 mod held;
 mod ingest;
+mod mailbox;
 mod notify;
 mod settings;
 
 pub use ingest::{Ingested, Outcome};
+pub use mailbox::{is_loopback, MailboxInput, MailboxView, TlsMode, DEFAULT_POLL_SECS};
 pub use notify::{EventRef, Notification, SEND_ATTEMPTS};
 pub use settings::{DeskMailInput, DeskMailView};
 

@@ -202,6 +202,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 web: WebConfig { cookie_secure },
                 worker,
                 mail: mail.config(),
+                smtp_listen: None,
             };
             let running = server::start(config).await?;
             if let Some(addr) = running.addr {

@@ -32,6 +32,8 @@ pub struct ServerConfig {
     pub web: WebConfig,
     pub worker: WorkerConfig,
     pub mail: opsdesk_app::mail::MailConfig,
+    /// Where the inbound SMTP listener accepts mail (`--smtp-listen`); none by default.
+    pub smtp_listen: Option<String>,
 }
 
 /// Connects to the database and brings its schema up to date.

@@ -121,7 +121,7 @@ async fn put(c: &Client, b: Value) -> Reply {
 }
 
 /// One statement straight on the test database, past the application.
-async fn sql(db: &TestDb, statement: &str) {
+pub async fn sql(db: &TestDb, statement: &str) {
     match db.backend {
         opsdesk_store::Backend::Sqlite => {
             let mut c = <sqlx::SqliteConnection as sqlx::Connection>::connect(&db.url).await.expect("connect");

@@ -20,4 +20,5 @@ mod processes;
 mod queue;
 mod sla;
 mod sla_pages;
+mod smtp_in;
 mod tickets;

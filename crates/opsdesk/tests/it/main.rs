@@ -14,6 +14,7 @@ mod kb;
 mod login;
 mod mail;
 mod mail_out;
+mod mail_pages;
 mod mailbox;
 mod openapi;
 mod processes;

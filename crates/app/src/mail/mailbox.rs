@@ -131,7 +131,8 @@ fn text(c: &mut Checks, raw: &str, field: &str, max: usize) -> Option<String> {
         c.push(FieldError::new(field, "too_long", format!("at most {max} characters")));
         return None;
     }
-    if s.chars().any(char::is_control) || s.contains('"') && field == "folder" {
+    // A folder name goes into IMAP commands quoted; a quote in it would end the string.
+    if s.chars().any(char::is_control) || (field == "folder" && s.contains('"')) {
         c.push(FieldError::new(field, "invalid", format!("{field} is one line of text")));
         return None;
     }

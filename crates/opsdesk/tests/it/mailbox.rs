@@ -293,4 +293,25 @@ both_backends! {
         admin.get("/api/v1/desks/1/mailbox").await.assert_problem(404, "not_found");
         server.stop().await;
     }
+
+    async fn one_worker_at_a_time_holds_a_mailbox(db: TestDb) {
+        let server = db.start_with(opsdesk::server::Role::Web, false).await;
+        let (_, admin) = server.user("admin").await;
+        let ok = json!({ "host": "imap.example.com", "username": "help", "password": "pw-123456" });
+        assert_eq!(put(&admin, ok).await.status, 200);
+        let d = server.app().db.clone();
+        let now = opsdesk_store::Ts::now();
+        let until = now.plus(Duration::from_secs(90));
+        assert!(d.lease_mailbox(1, "worker-a", now, until).await.expect("lease"));
+        assert!(!d.lease_mailbox(1, "worker-b", now, until).await.expect("lease"), "held by a");
+        assert!(d.lease_mailbox(1, "worker-a", now, until).await.expect("renew"), "a renews");
+        // Once a's lease has expired (a died), b takes over, and a cannot renew.
+        let later = until.plus(Duration::from_secs(1));
+        assert!(d.lease_mailbox(1, "worker-b", later, later.plus(Duration::from_secs(90))).await.expect("lease"));
+        assert!(!d.lease_mailbox(1, "worker-a", later, later.plus(Duration::from_secs(90))).await.expect("lease"));
+        // A released lease is free at once.
+        d.release_mailbox(1, "worker-b").await.expect("release");
+        assert!(d.lease_mailbox(1, "worker-a", later, later.plus(Duration::from_secs(90))).await.expect("lease"));
+        server.stop().await;
+    }
 }

@@ -83,7 +83,7 @@ pub(crate) async fn supervise(app: App, holder: String, cfg: MailboxConfig, mut 
         }
         tokio::select! {
             _ = tokio::time::sleep(cfg.scan) => {}
-            _ = shutdown.changed() => {}
+            changed = shutdown.changed() => if changed.is_err() { break },
         }
     }
     for (_, r) in sessions.drain() {
@@ -106,10 +106,10 @@ async fn wait_or_stop(d: Duration, stop: &mut watch::Receiver<bool>) -> bool {
         return true;
     }
     tokio::select! {
-        _ = tokio::time::sleep(d) => {}
-        _ = stop.changed() => {}
+        _ = tokio::time::sleep(d) => false,
+        // A dropped sender (the supervisor is gone) means stop as well.
+        changed = stop.changed() => changed.is_err() || *stop.borrow(),
     }
-    *stop.borrow()
 }
 
 /// One mailbox's life in this worker: take the lease, connect, work until stopped; after a

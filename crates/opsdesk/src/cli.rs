@@ -50,6 +50,9 @@ pub enum Command {
         /// Seconds a job lease lasts without renewal (a dead worker's job is retried after it).
         #[arg(long, env = "OPSDESK_JOB_LEASE_SECS", default_value_t = 30)]
         job_lease_secs: u64,
+        /// Accept inbound mail over SMTP on this address (e.g. 0.0.0.0:2525); off by default.
+        #[arg(long, env = "OPSDESK_SMTP_LISTEN")]
+        smtp_listen: Option<String>,
         #[command(flatten)]
         mail: MailArgs,
     },
@@ -188,7 +191,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     logging::init(cli.log_format);
     let database = db_options(&cli);
     match cli.command {
-        Command::Serve { listen, role, demo, cookie_secure, worker_concurrency, job_lease_secs, mail } => {
+        Command::Serve { listen, role, demo, cookie_secure, worker_concurrency, job_lease_secs, smtp_listen, mail } => {
             let worker = WorkerConfig {
                 concurrency: worker_concurrency.max(1),
                 lease: Duration::from_secs(job_lease_secs.max(1)),
@@ -202,8 +205,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 web: WebConfig { cookie_secure },
                 worker,
                 mail: mail.config(),
+                smtp_listen,
             };
             let running = server::start(config).await?;
+            if let Some(addr) = running.smtp_addr {
+                println!("Opsdesk accepts mail over SMTP on {addr}");
+            }
             if let Some(addr) = running.addr {
                 println!("Opsdesk is listening on http://{addr} ({} database)", running.app.db.backend().name());
                 if demo {

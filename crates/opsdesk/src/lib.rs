@@ -7,3 +7,4 @@ pub mod import;
 pub mod logging;
 pub mod mail_in;
 pub mod server;
+pub mod smtp_in;

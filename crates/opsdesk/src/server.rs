@@ -32,6 +32,8 @@ pub struct ServerConfig {
     pub web: WebConfig,
     pub worker: WorkerConfig,
     pub mail: opsdesk_app::mail::MailConfig,
+    /// Where the inbound SMTP listener accepts mail (`--smtp-listen`); none by default.
+    pub smtp_listen: Option<String>,
 }
 
 /// Connects to the database and brings its schema up to date.
@@ -44,6 +46,8 @@ pub async fn open(database: &DbOptions) -> anyhow::Result<App> {
 /// A running server; stop it with `shutdown`.
 pub struct Running {
     pub addr: Option<SocketAddr>,
+    /// Where the SMTP listener accepts mail, when it runs.
+    pub smtp_addr: Option<SocketAddr>,
     pub app: App,
     stop: watch::Sender<bool>,
     tasks: Vec<tokio::task::JoinHandle<()>>,
@@ -69,6 +73,10 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<Running> {
         ),
         Role::Worker => None,
     };
+    let smtp = match &config.smtp_listen {
+        Some(a) => Some(TcpListener::bind(a).await.with_context(|| format!("cannot listen for SMTP on {a}"))?),
+        None => None,
+    };
     let mut app = open(&config.database).await?;
     app.config.mail = config.mail.clone();
     if config.demo && app.seed_demo().await.context("cannot seed the demo data")? {
@@ -90,11 +98,17 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<Running> {
             }
         }));
     }
+    let mut smtp_addr = None;
+    if let Some(listener) = smtp {
+        smtp_addr = Some(listener.local_addr()?);
+        let limits = crate::smtp_in::SmtpLimits::default();
+        tasks.push(tokio::spawn(crate::smtp_in::serve(listener, app.clone(), limits, stopped.clone())));
+    }
     if matches!(config.role, Role::All | Role::Worker) {
         let worker = Worker::new(app.clone(), config.worker.clone(), opsdesk_worker::builtin::registry());
         tasks.push(tokio::spawn(worker.run(stopped)));
     }
-    Ok(Running { addr, app, stop, tasks })
+    Ok(Running { addr, smtp_addr, app, stop, tasks })
 }
 
 /// Resolves on SIGINT or SIGTERM.

@@ -5,6 +5,7 @@
 
 pub mod builtin;
 pub mod mail;
+pub mod mailbox;
 mod outbox;
 mod registry;
 pub mod retry;

@@ -25,6 +25,8 @@ pub struct WorkerConfig {
     pub idle_poll: Duration,
     /// Longest a single run may take before it counts as failed.
     pub job_timeout: Duration,
+    /// Timings of the desks' IMAP mailbox sessions.
+    pub mailbox: crate::mailbox::MailboxConfig,
 }
 
 impl Default for WorkerConfig {
@@ -35,6 +37,7 @@ impl Default for WorkerConfig {
             lease: Duration::from_secs(30),
             idle_poll: Duration::from_millis(250),
             job_timeout: Duration::from_secs(600),
+            mailbox: crate::mailbox::MailboxConfig::default(),
         }
     }
 }
@@ -64,6 +67,12 @@ impl Worker {
         let slots = Arc::new(Semaphore::new(cfg.concurrency.max(1)));
         let in_flight: Arc<Mutex<HashSet<i64>>> = Arc::default();
         let heartbeat = tokio::spawn(keep_leases(self.app.clone(), cfg.clone(), in_flight.clone(), shutdown.clone()));
+        let mailboxes = tokio::spawn(crate::mailbox::supervise(
+            self.app.clone(),
+            cfg.id.clone(),
+            cfg.mailbox.clone(),
+            shutdown.clone(),
+        ));
         let mut scheduler = Scheduler::default();
         let mut last_housekeeping = Instant::now() - Duration::from_secs(3600);
 
@@ -128,6 +137,7 @@ impl Worker {
         // Let running jobs finish: their leases are still being renewed meanwhile.
         let _ = slots.acquire_many(cfg.concurrency.max(1) as u32).await;
         heartbeat.abort();
+        let _ = mailboxes.await;
         tracing::info!(worker = %cfg.id, "worker stopped");
     }
 }

@@ -4,12 +4,14 @@
 
 mod held;
 mod ingest;
+mod mailbox;
 mod notify;
 mod sender;
 mod settings;
 
 pub use held::HeldMail;
 pub use ingest::{Ingested, Outcome};
+pub use mailbox::{is_loopback, MailboxInput, MailboxView, TlsMode, DEFAULT_POLL_SECS};
 pub use notify::{EventRef, Notification, SEND_ATTEMPTS};
 pub use settings::{DeskMailInput, DeskMailView};
 

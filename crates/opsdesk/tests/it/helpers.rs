@@ -84,16 +84,31 @@ impl TestDb {
 
     /// Starts the server with the email channel configured (an SMTP sink, limits).
     pub async fn start_with_mail(&self, role: Role, demo: bool, mail: opsdesk_app::mail::MailConfig) -> TestServer {
-        let worker = WorkerConfig { idle_poll: Duration::from_millis(50), ..WorkerConfig::default() };
-        let config = ServerConfig {
+        self.start_custom(|c| {
+            c.role = role;
+            c.demo = demo;
+            c.mail = mail;
+        })
+        .await
+    }
+
+    /// Starts the server with the test defaults changed by `change` (worker timings, the SMTP
+    /// listener, ...).
+    pub async fn start_custom(&self, change: impl FnOnce(&mut ServerConfig)) -> TestServer {
+        let mut worker = WorkerConfig { idle_poll: Duration::from_millis(50), ..WorkerConfig::default() };
+        // Mailboxes configured during a test are picked up at once.
+        worker.mailbox.scan = Duration::from_millis(200);
+        let mut config = ServerConfig {
             database: self.options(),
             listen: "127.0.0.1:0".into(),
-            role,
-            demo,
+            role: Role::All,
+            demo: false,
             web: WebConfig::default(),
             worker,
-            mail,
+            mail: opsdesk_app::mail::MailConfig::default(),
+            smtp_listen: None,
         };
+        change(&mut config);
         let running = server::start(config).await.expect("server starts");
         let base = running.addr.map(|a| format!("http://{a}")).unwrap_or_default();
         TestServer { base, running: Some(running) }

@@ -12,6 +12,12 @@ both_backends! {
         assert_eq!(r.body["info"]["title"], "Opsdesk API");
         let tickets = &r.body["paths"]["/api/v1/tickets"];
         assert!(tickets["get"].is_object() && tickets["post"].is_object(), "tickets are described: {tickets:?}");
+        let mailbox = &r.body["paths"]["/api/v1/desks/{id}/mailbox"];
+        for m in ["get", "put", "delete"] {
+            assert!(mailbox[m].is_object(), "mailbox {m} is described: {mailbox:?}");
+        }
+        let view = &r.body["components"]["schemas"]["DeskMailbox"]["properties"];
+        assert!(view["password_set"].is_object() && view.get("password").is_none(), "{view:?}");
         server.stop().await;
     }
 }

@@ -2,8 +2,10 @@
 //! stored once per Message-ID (a unique key enforces it) with its raw bytes as a blob.
 
 mod desk_mail;
+mod mailbox;
 
 pub use desk_mail::DeskMail;
+pub use mailbox::{Mailbox, MailboxSettings};
 
 use crate::{Db, Result, Ts, Tx};
 use serde::Serialize;

@@ -3,7 +3,7 @@
 
 use super::{
     array, boolean, doc, enumeration, input, int, int_or_null, item, listing, op, param_ref, path_id, record, schema,
-    string, string_or_null, time, Fail,
+    string, string_or_null, time, time_or_null, Fail,
 };
 use serde_json::{json, Map, Value};
 
@@ -98,6 +98,50 @@ pub(super) fn schemas(add: &mut impl FnMut(&str, Value)) {
             ],
         ),
     );
+    add(
+        "DeskMailbox",
+        record(
+            "A desk's IMAP mailbox, polled by the worker, with the status of its last round. The password is \
+             never returned.",
+            vec![
+                ("desk_id", int()),
+                ("host", string()),
+                ("port", int()),
+                ("tls", doc(enumeration(&["none", "starttls", "tls"]), "`none` only for a loopback host.")),
+                ("username", string()),
+                ("password_set", doc(boolean(), "Whether a password is stored.")),
+                ("folder", string()),
+                ("poll_secs", doc(int(), "Seconds between polls when the server has no IDLE.")),
+                ("last_poll_at", doc(time_or_null(), "When the worker last finished a round.")),
+                (
+                    "last_error",
+                    doc(
+                        string_or_null(),
+                        "The last connection or sign-in failure, or the last refused message (too large, invalid; \
+                         flagged `$OpsdeskRefused` and left in the folder).",
+                    ),
+                ),
+                ("last_error_at", time_or_null()),
+                ("updated_at", time()),
+            ],
+        ),
+    );
+    add(
+        "DeskMailboxInput",
+        input(
+            "A desk's IMAP mailbox. Without `password` the stored one is kept (required the first time).",
+            &["host", "username"],
+            vec![
+                ("host", string()),
+                ("port", doc(int(), "Default 993 with tls, 143 otherwise.")),
+                ("tls", doc(enumeration(&["none", "starttls", "tls"]), "Default tls; none only for a loopback host.")),
+                ("username", string()),
+                ("password", doc(string(), "Write-only.")),
+                ("folder", doc(string(), "Default INBOX.")),
+                ("poll_secs", doc(int(), "5 to 86400, default 60.")),
+            ],
+        ),
+    );
     add("MailMessagePage", listing("MailMessage", true));
     add(
         "MailOutcome",
@@ -134,6 +178,38 @@ pub(super) fn paths(p: &mut Map<String, Value>) {
                     .body("DeskMailInput")
                     .json("200", "The settings now in effect.", "DeskMail")
                     .fail(&[Fail::NotFound]),
+            ),
+        ],
+    );
+    item(
+        p,
+        "/api/v1/desks/{id}/mailbox",
+        std::slice::from_ref(&desk_id),
+        vec![
+            (
+                "get",
+                op("mail", "getDeskMailbox", "A desk's IMAP mailbox and its status")
+                    .about("Admins. 404 while the desk has none.")
+                    .json("200", "The mailbox (without its password).", "DeskMailbox")
+                    .fail(&[Fail::Forbidden, Fail::NotFound]),
+            ),
+            (
+                "put",
+                op("mail", "putDeskMailbox", "Set a desk's IMAP mailbox")
+                    .about(
+                        "Admins. The worker (role worker or all) connects within seconds, ingests unseen messages \
+                         and deletes each once it is stored.",
+                    )
+                    .body("DeskMailboxInput")
+                    .json("200", "The mailbox now in effect.", "DeskMailbox")
+                    .fail(&[Fail::Forbidden, Fail::NotFound]),
+            ),
+            (
+                "delete",
+                op("mail", "deleteDeskMailbox", "Remove a desk's IMAP mailbox")
+                    .about("Admins. The worker stops polling it.")
+                    .empty("Removed.")
+                    .fail(&[Fail::Forbidden, Fail::NotFound]),
             ),
         ],
     );

@@ -10,12 +10,13 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use opsdesk_app::mail::{DeskMailInput, DeskMailView, Outcome};
+use opsdesk_app::mail::{DeskMailInput, DeskMailView, MailboxInput, MailboxView, Outcome};
 use opsdesk_store::mail::MailMessage;
 
 pub fn router() -> Router<WebState> {
     Router::new()
         .route("/api/v1/desks/{id}/mail", get(desk_mail).put(put_desk_mail))
+        .route("/api/v1/desks/{id}/mailbox", get(desk_mailbox).put(put_desk_mailbox).delete(delete_desk_mailbox))
         .route("/api/v1/mail/held", get(held))
         .route("/api/v1/mail/held/{id}/release", post(release))
         .route("/api/v1/mail/held/{id}/discard", post(discard))
@@ -38,6 +39,32 @@ async fn put_desk_mail(
     ApiJson(b): ApiJson<DeskMailInput>,
 ) -> ApiResult<Json<DeskMailView>> {
     Ok(Json(s.app.put_desk_mail(&a.actor, id, b).await?))
+}
+
+async fn desk_mailbox(
+    State(s): State<WebState>,
+    Caller(a): Caller,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Json<MailboxView>> {
+    Ok(Json(s.app.desk_mailbox(&a.actor, id).await?))
+}
+
+async fn put_desk_mailbox(
+    State(s): State<WebState>,
+    Caller(a): Caller,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(b): ApiJson<MailboxInput>,
+) -> ApiResult<Json<MailboxView>> {
+    Ok(Json(s.app.put_desk_mailbox(&a.actor, id, b).await?))
+}
+
+async fn delete_desk_mailbox(
+    State(s): State<WebState>,
+    Caller(a): Caller,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<StatusCode> {
+    s.app.delete_desk_mailbox(&a.actor, id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 async fn held(

@@ -34,6 +34,7 @@ pub fn router() -> Router<WebState> {
         .route("/admin/groups/{id}/members", post(add_member))
         .route("/admin/groups/{id}/members/{user_id}/remove", post(remove_member))
         .merge(super::admin_desk::router())
+        .merge(super::admin_mail::router())
         .merge(super::admin_calendars::router())
         .merge(super::admin_policies::router())
 }

@@ -6,6 +6,7 @@
 mod admin;
 mod admin_calendars;
 mod admin_desk;
+mod admin_mail;
 mod admin_policies;
 mod agent;
 mod agent_mail;

@@ -120,17 +120,19 @@ impl App {
         // References, each checked so that all errors come back at once.
         let desk = c.take(lookups.desk(self, input.desk.as_ref()).await.map_err(field_of));
         let requester = match (&input.requester, actor.user_id) {
-            (Some(r), _) if !is_requester => c.take(self.resolve_user(r, "requester").await.map_err(field_of)),
+            (Some(r), _) if !is_requester => {
+                c.take(self.resolve_user(r, "requester").await.map_err(field_of)).map(Requester::of)
+            }
             (Some(r), me) => match self.resolve_user(r, "requester").await {
-                Ok(u) if Some(u.id) == me => Some(u),
+                Ok(u) if Some(u.id) == me => Some(Requester::of(u)),
                 _ => {
                     c.push(FieldError::new("requester", "not_allowed", "requesters log tickets for themselves"));
                     None
                 }
             },
-            (None, Some(me)) => {
-                c.take(self.db.user(me).await.map_err(|_| FieldError::new("requester", "unknown", "no such user")))
-            }
+            // The actor was read (and found active) when the request was authenticated: its
+            // user and organisation are the requester's, without reading the user again.
+            (None, Some(me)) => Some(Requester { id: me, organization_id: actor.organization_id }),
             (None, None) => {
                 c.push(FieldError::new("requester", "required", "a requester is required"));
                 None
@@ -252,6 +254,18 @@ fn field_of(e: AppError) -> FieldError {
     match e {
         AppError::Invalid(mut inv) if !inv.0.is_empty() => inv.0.remove(0),
         other => FieldError::new("input", "unresolvable", other.to_string()),
+    }
+}
+
+/// Who a new ticket is for, as far as the ticket row cares.
+struct Requester {
+    id: i64,
+    organization_id: Option<i64>,
+}
+
+impl Requester {
+    fn of(u: opsdesk_store::users::User) -> Self {
+        Requester { id: u.id, organization_id: u.organization_id }
     }
 }
 

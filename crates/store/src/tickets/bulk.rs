@@ -239,15 +239,14 @@ impl Tx {
         if self.backend() != Backend::Sqlite {
             return Ok(Vec::new());
         }
-        let rows: Vec<(String, String)> =
-            on_tx!(self, |c| {
-                sqlx::query_as(
+        let rows: Vec<(String, String)> = on_tx!(self, |c| {
+            sqlx::query_as(
             "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'tickets' AND sql IS NOT NULL \
              ORDER BY name"
         )
         .fetch_all(c)
         .await?
-            });
+        });
         for (name, _) in &rows {
             // Names come from the schema itself, not from input; quoted all the same.
             let sql = format!("DROP INDEX \"{}\"", name.replace('"', "\"\""));

@@ -233,8 +233,8 @@ impl Tx {
 
     /// SQLite: drops the secondary indexes of `tickets` (those a migration created, not the
     /// ones behind UNIQUE constraints) and returns their definitions for
-    /// [`restore_indexes`](Tx::restore_indexes); building them once after a bulk load is far
-    /// cheaper than keeping them up to date row by row. PostgreSQL: keeps them (returns none).
+    /// [`restore_indexes`](Tx::restore_indexes), so that a bulk load builds each index once
+    /// instead of updating it row by row. PostgreSQL: keeps them (returns none).
     pub async fn drop_ticket_indexes(&mut self) -> Result<Vec<String>> {
         if self.backend() != Backend::Sqlite {
             return Ok(Vec::new());

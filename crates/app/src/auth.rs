@@ -140,8 +140,8 @@ impl App {
 
     /// The identity behind an API token, if it is not revoked and its user is active.
     pub async fn authenticate_token(&self, token: &str) -> Result<Authenticated> {
-        let found = self.db.api_token_by_hash(&token_hash(token)).await?.ok_or(AppError::Unauthenticated)?;
-        if found.revoked || !found.user_active {
+        let found = self.db.token_principal(&token_hash(token)).await?.ok_or(AppError::Unauthenticated)?;
+        if found.revoked || !found.user.active {
             return Err(AppError::Unauthenticated);
         }
         let now = Ts::now();
@@ -150,7 +150,16 @@ impl App {
         if found.last_used_at.is_none_or(|t| t.plus(std::time::Duration::from_secs(60)) < now) {
             self.db.touch_api_token(found.token_id, now).await?;
         }
-        let (actor, user) = self.actor_for(found.user_id).await?;
+        // The token, its user and the user's memberships come from one read, so a role change
+        // or a removed membership still takes effect on the very next request.
+        let user = found.user;
+        let actor = Actor {
+            user_id: Some(user.id),
+            role: user.role,
+            organization_id: user.organization_id,
+            group_ids: found.group_ids,
+            sees_all_groups: user.sees_all_groups,
+        };
         Ok(Authenticated { actor, user, csrf_token: None })
     }
 

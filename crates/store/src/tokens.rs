@@ -1,5 +1,6 @@
 //! API tokens: long random secrets shown once, stored as a hash, revocable.
 
+use crate::users::User;
 use crate::{Db, Result, Ts, Tx};
 use serde::Serialize;
 
@@ -16,14 +17,25 @@ pub struct ApiToken {
     pub revoked_at: Option<Ts>,
 }
 
-/// What authenticating with a token finds.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct TokenLookup {
+/// A token, its user and the user's groups: everything authenticating a request needs.
+#[derive(Debug, Clone)]
+pub struct TokenPrincipal {
     pub token_id: i64,
-    pub user_id: i64,
     pub revoked: bool,
-    pub user_active: bool,
     pub last_used_at: Option<Ts>,
+    pub user: User,
+    /// Ascending.
+    pub group_ids: Vec<i64>,
+}
+
+#[derive(sqlx::FromRow)]
+struct PrincipalRow {
+    token_id: i64,
+    revoked: bool,
+    token_last_used_at: Option<Ts>,
+    #[sqlx(flatten)]
+    user: User,
+    group_ids: Option<String>,
 }
 
 const TOKEN_COLS: &str = "id, user_id, name, prefix, created_at, last_used_at, revoked_at";
@@ -80,14 +92,29 @@ impl Db {
         Ok(on_read!(self, |p| sqlx::query_as(&sql).bind(user_id).fetch_all(p).await?))
     }
 
-    pub async fn api_token_by_hash(&self, token_hash: &str) -> Result<Option<TokenLookup>> {
-        Ok(on_read!(self, |p| sqlx::query_as(
-            "SELECT t.id AS token_id, t.user_id, (t.revoked_at IS NOT NULL) AS revoked, u.active AS user_active, \
-             t.last_used_at FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1"
-        )
-        .bind(token_hash)
-        .fetch_optional(p)
-        .await?))
+    /// A token with its user and the user's group ids, in one query: authentication runs on
+    /// every API request, and three round trips for it were a good part of a cheap read's cost.
+    pub async fn token_principal(&self, token_hash: &str) -> Result<Option<TokenPrincipal>> {
+        let groups = match self.backend() {
+            crate::Backend::Sqlite => "group_concat(m.group_id, ',' ORDER BY m.group_id)",
+            crate::Backend::Postgres => "string_agg(m.group_id::text, ',' ORDER BY m.group_id)",
+        };
+        let sql = format!(
+            "SELECT t.id AS token_id, (t.revoked_at IS NOT NULL) AS revoked, t.last_used_at AS token_last_used_at, \
+             u.id, u.email, u.name, u.role, u.time_zone, u.locale, u.organization_id, u.active, u.sees_all_groups, \
+             u.created_at, u.updated_at, \
+             (SELECT {groups} FROM group_members m WHERE m.user_id = u.id) AS group_ids \
+             FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1"
+        );
+        let row: Option<PrincipalRow> =
+            on_read!(self, |p| sqlx::query_as(&sql).bind(token_hash).fetch_optional(p).await?);
+        Ok(row.map(|r| TokenPrincipal {
+            token_id: r.token_id,
+            revoked: r.revoked,
+            last_used_at: r.token_last_used_at,
+            group_ids: r.group_ids.as_deref().unwrap_or("").split(',').filter_map(|g| g.trim().parse().ok()).collect(),
+            user: r.user,
+        }))
     }
 
     /// Records use of a token. Called at most once a minute per token (see the app layer) so

@@ -120,19 +120,22 @@ impl App {
         // References, each checked so that all errors come back at once.
         let desk = c.take(lookups.desk(self, input.desk.as_ref()).await.map_err(field_of));
         let requester = match (&input.requester, actor.user_id) {
-            (Some(r), _) if !is_requester => c.take(self.resolve_user(r, "requester").await.map_err(field_of)),
+            (Some(r), _) if !is_requester => {
+                c.take(self.resolve_user(r, "requester").await.map_err(field_of)).map(Requester::of)
+            }
             (Some(r), me) => match self.resolve_user(r, "requester").await {
-                Ok(u) if Some(u.id) == me => Some(u),
+                Ok(u) if Some(u.id) == me => Some(Requester::of(u)),
                 _ => {
                     c.push(FieldError::new("requester", "not_allowed", "requesters log tickets for themselves"));
                     None
                 }
             },
+            // The actor was read (and found active) when the request was authenticated, or is
+            // the sender of a mail: its user and organisation are the requester's, without
+            // reading the user again (a new sender's account is not stored yet anyway).
             (None, Some(me)) => match lookups.pending_requester.as_ref().filter(|u| u.id == me) {
-                Some(u) => Some(u.clone()),
-                None => {
-                    c.take(self.db.user(me).await.map_err(|_| FieldError::new("requester", "unknown", "no such user")))
-                }
+                Some(u) => Some(Requester::of(u.clone())),
+                None => Some(Requester { id: me, organization_id: actor.organization_id }),
             },
             (None, None) => {
                 c.push(FieldError::new("requester", "required", "a requester is required"));
@@ -255,6 +258,18 @@ fn field_of(e: AppError) -> FieldError {
     match e {
         AppError::Invalid(mut inv) if !inv.0.is_empty() => inv.0.remove(0),
         other => FieldError::new("input", "unresolvable", other.to_string()),
+    }
+}
+
+/// Who a new ticket is for, as far as the ticket row cares.
+struct Requester {
+    id: i64,
+    organization_id: Option<i64>,
+}
+
+impl Requester {
+    fn of(u: opsdesk_store::users::User) -> Self {
+        Requester { id: u.id, organization_id: u.organization_id }
     }
 }
 

@@ -128,7 +128,14 @@ both_backends! {
         let path = format!("/api/v1/groups/{gid}/members/{}", agent.id);
         assert_eq!(admin.send(reqwest::Method::PUT, &path, None).await.status, 204);
         assert_eq!(agent_client.get("/api/v1/me").await.body["group_ids"], json!([gid]));
+        // A second group: the token's memberships are read afresh, in ascending order.
+        let g2 = admin.post("/api/v1/groups", json!({"name": "Storage"})).await.body["id"].as_i64().expect("group id");
+        let path2 = format!("/api/v1/groups/{g2}/members/{}", agent.id);
+        assert_eq!(admin.send(reqwest::Method::PUT, &path2, None).await.status, 204);
+        assert_eq!(agent_client.get("/api/v1/me").await.body["group_ids"], json!([gid, g2]));
         assert_eq!(admin.send(reqwest::Method::DELETE, &path, None).await.status, 204);
+        assert_eq!(agent_client.get("/api/v1/me").await.body["group_ids"], json!([g2]));
+        assert_eq!(admin.send(reqwest::Method::DELETE, &path2, None).await.status, 204);
         assert_eq!(agent_client.get("/api/v1/me").await.body["group_ids"], json!([]));
         server.stop().await;
     }

@@ -160,6 +160,7 @@ both_backends! {
         let t = create(&alice_c, json!({"kind": "service_request", "title": "New laptop", "description": "Mine is broken"})).await;
         assert_eq!(t["number"], "REQ-1");
         assert_eq!(t["requester_id"], alice.id);
+        assert_eq!(t["organization_id"], org, "a ticket logged for oneself carries one's organisation");
         assert_eq!(t["status"], "submitted");
         let path = format!("/api/v1/tickets/{}", t["id"]);
         alice_c.post("/api/v1/tickets", json!({"kind": "incident", "title": "x", "group": "Network"})).await.assert_problem(422, "validation_failed");

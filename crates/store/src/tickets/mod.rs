@@ -1,6 +1,7 @@
 //! Tickets of every kind: the record, numbering, optimistic updates, and everything around it
 //! (timeline, history, links, watchers, search, desks and their configuration).
 
+mod bulk;
 mod desks;
 pub mod filter;
 mod links;
@@ -8,6 +9,7 @@ mod search;
 mod timeline;
 mod views;
 
+pub use bulk::{BulkChange, BulkComment, BulkSearchEntry};
 pub use desks::{Category, CustomFieldRow, ServiceDesk};
 pub use filter::{Col, Cond, SortCol, TicketFilter};
 pub use links::{Link, Watcher};

@@ -11,24 +11,49 @@ use crate::{App, AppError, Result};
 use opsdesk_domain::{Actor, FieldError, Role};
 use opsdesk_mail::InboundMail;
 use opsdesk_store::mail::{status, MailMessage};
+use opsdesk_store::tickets::Ticket;
 use opsdesk_store::Ts;
+use std::collections::HashMap;
 
 impl App {
     /// Held messages the actor may act on: of tickets they may work; admins also see those
     /// held without a ticket.
     pub async fn held_mail(&self, actor: &Actor, after: i64, limit: i64) -> Result<Vec<MailMessage>> {
+        Ok(self.held_with_tickets(actor, after, limit).await?.into_iter().map(|(m, _)| m).collect())
+    }
+
+    /// The held messages the actor may act on, each with its ticket: one query per page of
+    /// messages and one for their tickets, since the queue page counts them on every render.
+    async fn held_with_tickets(
+        &self,
+        actor: &Actor,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<(MailMessage, Option<Ticket>)>> {
         if actor.role == Role::Requester {
             return Err(AppError::Forbidden);
         }
+        let limit = limit.max(0) as usize;
         let mut out = Vec::new();
         let mut cursor = after;
-        while out.len() < limit as usize {
+        while out.len() < limit {
             let page = self.db.mail_in_status(status::HELD, cursor, 200).await?;
             let Some(last) = page.last() else { break };
             cursor = last.id;
+            let mut ids: Vec<i64> = page.iter().filter_map(|m| m.ticket_id).collect();
+            ids.sort_unstable();
+            ids.dedup();
+            let tickets: HashMap<i64, Ticket> =
+                self.db.tickets_by_ids(&ids).await?.into_iter().map(|t| (t.id, t)).collect();
             for m in page {
-                if self.may_handle(actor, &m).await? && out.len() < limit as usize {
-                    out.push(m);
+                let ticket = m.ticket_id.and_then(|id| tickets.get(&id).cloned());
+                let may = match (m.ticket_id, &ticket) {
+                    (Some(_), Some(t)) => actor.can_work_ticket(&t.access()),
+                    (Some(_), None) => false,
+                    (None, _) => actor.role == Role::Admin,
+                };
+                if may && out.len() < limit {
+                    out.push((m, ticket));
                 }
             }
         }
@@ -138,7 +163,7 @@ impl App {
     /// for escaping by the page) and the ticket's number.
     pub async fn held_mail_review(&self, actor: &Actor, after: i64, limit: i64) -> Result<Vec<HeldMail>> {
         let mut out = Vec::new();
-        for m in self.held_mail(actor, after, limit).await? {
+        for (m, ticket) in self.held_with_tickets(actor, after, limit).await? {
             let preview = match self.db.blob(&m.raw_sha256).await {
                 Ok(raw) => preview(&InboundMail::parse(&raw).text),
                 Err(e) => {
@@ -146,11 +171,7 @@ impl App {
                     String::new()
                 }
             };
-            let ticket_number = match m.ticket_id {
-                Some(t) => Some(self.db.ticket(t).await?.number),
-                None => None,
-            };
-            out.push(HeldMail { message: m, preview, ticket_number });
+            out.push(HeldMail { message: m, preview, ticket_number: ticket.map(|t| t.number) });
         }
         Ok(out)
     }

@@ -9,12 +9,6 @@ use opsdesk_domain::Actor;
 
 const PASSWORD: &str = "a long enough password";
 
-async fn page(c: &Client, path: &str) -> (u16, String) {
-    let res = c.http.get(format!("{}{path}", c.base)).send().await.expect("get");
-    let status = res.status().as_u16();
-    (status, res.text().await.expect("body"))
-}
-
 async fn form(c: &Client, path: &str, fields: &[(&str, &str)], csrf: bool) -> (u16, String) {
     let mut pairs: Vec<(&str, &str)> = fields.to_vec();
     let token = c.csrf.clone().unwrap_or_default();
@@ -24,17 +18,6 @@ async fn form(c: &Client, path: &str, fields: &[(&str, &str)], csrf: bool) -> (u
     let res = c.http.post(format!("{}{path}", c.base)).form(&pairs).send().await.expect("post");
     let status = res.status().as_u16();
     (status, res.text().await.expect("body"))
-}
-
-fn field_error<'a>(html: &'a str, id: &str) -> &'a str {
-    let marker = format!("<p class=\"field-error\" id=\"{id}\">");
-    match html.find(&marker) {
-        Some(i) => {
-            let rest = &html[i + marker.len()..];
-            &rest[..rest.find("</p>").unwrap_or(rest.len())]
-        }
-        None => "",
-    }
 }
 
 both_backends! {

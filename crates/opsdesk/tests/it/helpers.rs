@@ -287,3 +287,30 @@ pub async fn wait_healthy(base: &str, limit: Duration) {
     })
     .await
 }
+
+/// A signed-in browser-like client (cookie session and CSRF token) for a user whose password
+/// is `password`.
+pub async fn session_with(server: &TestServer, email: &str, password: &str) -> Client {
+    let (c, r) = Client::browser(&server.base, email, password).await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    c
+}
+
+/// GETs a page with the client's session: its status and body.
+pub async fn page(c: &Client, path: &str) -> (u16, String) {
+    let res = c.http.get(format!("{}{path}", c.base)).send().await.expect("get");
+    let status = res.status().as_u16();
+    (status, res.text().await.expect("body"))
+}
+
+/// The text of the field error element `id` in a rendered form, or "" when the page has none.
+pub fn field_error<'a>(html: &'a str, id: &str) -> &'a str {
+    let marker = format!("<p class=\"field-error\" id=\"{id}\">");
+    match html.find(&marker) {
+        Some(i) => {
+            let rest = &html[i + marker.len()..];
+            &rest[..rest.find("</p>").unwrap_or(rest.len())]
+        }
+        None => "",
+    }
+}

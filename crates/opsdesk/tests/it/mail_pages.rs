@@ -13,18 +13,6 @@ use std::time::Duration;
 
 const PASSWORD: &str = "a long enough password";
 
-async fn session(server: &TestServer, email: &str) -> Client {
-    let (c, r) = Client::browser(&server.base, email, PASSWORD).await;
-    assert_eq!(r.status, 200, "{:?}", r.body);
-    c
-}
-
-async fn page(c: &Client, path: &str) -> (u16, String) {
-    let res = c.http.get(format!("{}{path}", c.base)).send().await.expect("get");
-    let status = res.status().as_u16();
-    (status, res.text().await.expect("body"))
-}
-
 /// Posts a form, with the session's CSRF token unless `csrf` is false; follows the redirect.
 async fn form(c: &Client, path: &str, csrf: bool) -> (u16, String, String) {
     let token = c.csrf.clone().unwrap_or_default();
@@ -84,7 +72,7 @@ both_backends! {
         assert!(unticketed > 0);
 
         // The Network agent: both replies, escaped, with the count in the navigation.
-        let net = session(&server, &net_user.email).await;
+        let net = session_with(&server, &net_user.email, PASSWORD).await;
         let (status, html) = page(&net, "/agent/mail/held").await;
         assert_eq!(status, 200, "{html}");
         assert!(html.contains(&format!("id=\"held-{first}\"")) && html.contains(&format!("id=\"held-{second}\"")), "{html}");
@@ -106,14 +94,14 @@ both_backends! {
         assert_eq!(res.bytes().await.expect("body").to_vec(), evil);
 
         // The HR agent and a requester may not see or act on them.
-        let hr_s = session(&server, &hr_user.email).await;
+        let hr_s = session_with(&server, &hr_user.email, PASSWORD).await;
         let (status, html) = page(&hr_s, "/agent/mail/held").await;
         assert_eq!(status, 200);
         assert!(!html.contains(&format!("id=\"held-{first}\"")) && html.contains("No held mail."), "{html}");
         assert_eq!(form(&hr_s, &format!("/agent/mail/held/{first}/release"), true).await.0, 404);
         assert_eq!(form(&hr_s, &format!("/agent/mail/held/{first}/discard"), true).await.0, 404);
         assert_eq!(page(&hr_s, &format!("/agent/mail/{first}/raw")).await.0, 404);
-        let req = session(&server, &req_user.email).await;
+        let req = session_with(&server, &req_user.email, PASSWORD).await;
         assert_eq!(page(&req, "/agent/mail/held").await.0, 403);
         assert_eq!(form(&req, &format!("/agent/mail/held/{first}/release"), true).await.0, 404);
         assert_eq!(page(&req, &format!("/agent/mail/{first}/raw")).await.0, 404);
@@ -138,7 +126,7 @@ both_backends! {
         assert_eq!(app.db.mail_message(second).await.expect("row").status, "discarded");
 
         // An admin releases the message of no ticket as a new ticket.
-        let admin = session(&server, &admin_user.email).await;
+        let admin = session_with(&server, &admin_user.email, PASSWORD).await;
         let (_, html) = page(&admin, "/agent/mail/held").await;
         assert!(html.contains(&format!("id=\"held-{unticketed}\"")) && html.contains("Release as new ticket"), "{html}");
         assert!(html.contains("sender is over the message limit"));
@@ -158,7 +146,7 @@ both_backends! {
         let (agent_user, _) = server.user("agent").await;
         let Outcome::Ticket { number, .. } = app.ingest_mail("IT", &corpus("new-request.eml")).await.expect("ingest").outcome else { panic!() };
         app.ingest_mail("IT", &corpus("gmail-reply.eml")).await.expect("reply");
-        let admin = session(&server, &admin_user.email).await;
+        let admin = session_with(&server, &admin_user.email, PASSWORD).await;
         // The acknowledgement cannot be delivered (nothing listens on the SMTP port).
         let html = eventually(Duration::from_secs(20), "a failed delivery on the ticket page", || {
             let admin = &admin;
@@ -183,7 +171,7 @@ both_backends! {
         let res = admin.http.get(format!("{}/agent/mail/{}/raw", admin.base, out.id)).send().await.expect("raw");
         assert_eq!(res.status(), 200);
         // An agent outside the ticket's reach gets the ticket page's answer, and no raw mail.
-        let agent = session(&server, &agent_user.email).await;
+        let agent = session_with(&server, &agent_user.email, PASSWORD).await;
         assert_eq!(page(&agent, &format!("/agent/tickets/{number}")).await.0, 404);
         assert_eq!(page(&agent, &format!("/agent/mail/{}/raw", out.id)).await.0, 404);
         server.stop().await;

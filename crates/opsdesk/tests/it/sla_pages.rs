@@ -10,19 +10,6 @@ use serde_json::{json, Value};
 
 const PASSWORD: &str = "a long enough password";
 
-/// A signed-in browser-like client: its cookie session and CSRF token.
-async fn session(server: &TestServer, email: &str) -> Client {
-    let (c, r) = Client::browser(&server.base, email, PASSWORD).await;
-    assert_eq!(r.status, 200, "{:?}", r.body);
-    c
-}
-
-async fn page(c: &Client, path: &str) -> (u16, String) {
-    let res = c.http.get(format!("{}{path}", c.base)).send().await.expect("get");
-    let status = res.status().as_u16();
-    (status, res.text().await.expect("body"))
-}
-
 /// Posts a form with the session's CSRF token (unless `csrf` is false); follows the redirect.
 async fn form(c: &Client, path: &str, fields: &[(&str, &str)], csrf: bool) -> (u16, String, String) {
     let mut pairs: Vec<(&str, &str)> = fields.to_vec();
@@ -41,18 +28,6 @@ fn esc(raw: &str) -> String {
     raw.replace('&', "&#38;").replace('<', "&#60;").replace('>', "&#62;").replace('"', "&#34;").replace('\'', "&#39;")
 }
 
-/// The text of the field error element `id`, or "" when the page has none.
-fn field_error<'a>(html: &'a str, id: &str) -> &'a str {
-    let marker = format!("<p class=\"field-error\" id=\"{id}\">");
-    match html.find(&marker) {
-        Some(i) => {
-            let rest = &html[i + marker.len()..];
-            &rest[..rest.find("</p>").unwrap_or(rest.len())]
-        }
-        None => "",
-    }
-}
-
 both_backends! {
     async fn admins_keep_calendars_and_policies_through_the_forms(db: TestDb) {
         let server = db.start().await;
@@ -60,7 +35,7 @@ both_backends! {
         let (agent_user, _) = server.user("agent").await;
         let network = admin_api.post("/api/v1/groups", json!({"name": "Network"})).await.body["id"].as_i64().expect("g");
         let tier2 = admin_api.post("/api/v1/groups", json!({"name": "Tier 2"})).await.body["id"].as_i64().expect("g");
-        let admin = session(&server, &admin_user.email).await;
+        let admin = session_with(&server, &admin_user.email, PASSWORD).await;
 
         // A calendar with two intervals a day, an overnight shift, a yearly and a fixed holiday.
         let name = "<script>alert(1)</script> Berlin office";
@@ -167,7 +142,7 @@ both_backends! {
         assert_eq!(admin_api.get(&format!("/api/v1/sla/calendars/{cal_id}")).await.status, 404);
 
         // Agents may not use the admin forms.
-        let agent = session(&server, &agent_user.email).await;
+        let agent = session_with(&server, &agent_user.email, PASSWORD).await;
         let (status, body) = page(&agent, "/admin/sla/policies").await;
         assert_eq!(status, 403, "{body}");
         let (status, _, _) = form(&agent, "/admin/sla/calendars", &[("name", "Mine"), ("time_zone", "UTC"), ("hours.mon", "09:00-17:00")], true).await;
@@ -197,7 +172,7 @@ both_backends! {
         let _ = agent_api.patch("/api/v1/me", json!({"time_zone": "Asia/Tokyo"})).await;
 
         // The agent's ticket page: running targets with time left, due in Tokyo time, the policy.
-        let agent = session(&server, &agent_user.email).await;
+        let agent = session_with(&server, &agent_user.email, PASSWORD).await;
         let (status, html) = page(&agent, &format!("/agent/tickets/{number}")).await;
         assert_eq!(status, 200, "{html}");
         let panel = &html[html.find("id=\"sla\"").expect("an SLA panel")..];
@@ -211,7 +186,7 @@ both_backends! {
         assert!(panel.contains("<details class=\"sla-history\">") && panel.contains("started"), "{panel}");
 
         // The requester sees the targets, not the policy nor the history.
-        let requester = session(&server, &requester_user.email).await;
+        let requester = session_with(&server, &requester_user.email, PASSWORD).await;
         let (status, html) = page(&requester, &format!("/portal/tickets/{number}")).await;
         assert_eq!(status, 200, "{html}");
         assert!(html.contains("First response") && html.contains("left"), "{html}");

@@ -200,6 +200,23 @@ impl Db {
         Ok(on_read!(self, |p| sqlx::query_as(SQL).bind(id).fetch_one(p).await?))
     }
 
+    /// The tickets of `ids` that exist, in no particular order (one query for a page of
+    /// references instead of one per reference).
+    pub async fn tickets_by_ids(&self, ids: &[i64]) -> Result<Vec<Ticket>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let marks: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(concat!("SELECT ", ticket_cols!(), " FROM tickets WHERE id IN ({})"), marks.join(", "));
+        Ok(on_read!(self, |c| {
+            let mut q = sqlx::query_as(&sql);
+            for id in ids {
+                q = q.bind(id);
+            }
+            q.fetch_all(c).await?
+        }))
+    }
+
     pub async fn ticket_by_number(&self, number: &str) -> Result<Ticket> {
         const SQL: &str = concat!("SELECT ", ticket_cols!(), " FROM tickets WHERE number = $1");
         Ok(on_read!(self, |p| sqlx::query_as(SQL).bind(number).fetch_one(p).await?))

@@ -87,6 +87,14 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<Running> {
     let mut addr = None;
     if let Some(listener) = listener {
         addr = Some(listener.local_addr()?);
+        // The knowledge search index lives in memory: build it now rather than on the first
+        // search (a search that comes first waits for this build, not a second one).
+        let db = app.db.clone();
+        tokio::spawn(async move {
+            if let Err(e) = db.refresh_kb_index().await {
+                tracing::warn!(error = %e, "cannot build the knowledge search index yet");
+            }
+        });
         let router = opsdesk_web::router(WebState::new(app.clone(), config.web.clone()));
         let mut rx = stopped.clone();
         tasks.push(tokio::spawn(async move {

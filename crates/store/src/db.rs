@@ -76,6 +76,8 @@ pub(crate) enum Pools {
 #[derive(Clone)]
 pub struct Db {
     pub(crate) pools: Pools,
+    /// This process's knowledge search index (built on the first search).
+    pub(crate) kb: std::sync::Arc<crate::kb::KbIndex>,
 }
 
 /// One database transaction. Every command that writes opens exactly one, and everything it
@@ -182,7 +184,7 @@ impl Db {
                 Pools::Pg(pool)
             }
         };
-        Ok(Db { pools })
+        Ok(Db { pools, kb: crate::kb::KbIndex::new() })
     }
 
     pub fn backend(&self) -> Backend {

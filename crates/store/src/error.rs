@@ -13,6 +13,9 @@ pub enum StoreError {
     Unavailable(String),
     #[error("database error: {0}")]
     Other(#[source] sqlx::Error),
+    /// The in-memory knowledge search index failed (see `kb::index`).
+    #[error("search index error: {0}")]
+    Index(String),
 }
 
 impl From<sqlx::Error> for StoreError {

@@ -14,8 +14,5 @@ pub use article::{ArticleDraft, ReviewBy, Tag, Visibility as ArticleVisibility, 
 pub use diff::{compare, DiffLine, LineChange, VersionDiff};
 pub use lifecycle::{ArticleState, Lifecycle, Move, SaveOutcome};
 pub use markdown::{plain_text, render_html};
-pub use search::{
-    correct_word, edit_limit, fts5_all, fts5_any, query_words, Snippet, SnippetPart, HIT_END, HIT_START,
-    MAX_QUERY_WORDS,
-};
+pub use search::{correct_word, edit_limit, query_words, Snippet, SnippetPart, HIT_END, HIT_START, MAX_QUERY_WORDS};
 pub use visibility::{may_write, ReadAccess};

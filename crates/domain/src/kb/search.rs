@@ -18,23 +18,6 @@ pub fn query_words(q: &str) -> Vec<String> {
         .collect()
 }
 
-/// An FTS5 expression matching documents with all of `words`.
-pub fn fts5_all(words: &[String]) -> String {
-    words.iter().map(|w| format!("\"{w}\"")).collect::<Vec<_>>().join(" AND ")
-}
-
-/// An FTS5 expression matching documents with any of `words`, the last one as a prefix (it
-/// may still be being typed).
-pub fn fts5_any(words: &[String]) -> String {
-    let n = words.len();
-    words
-        .iter()
-        .enumerate()
-        .map(|(i, w)| if i + 1 == n && w.chars().count() >= 3 { format!("\"{w}\"*") } else { format!("\"{w}\"") })
-        .collect::<Vec<_>>()
-        .join(" OR ")
-}
-
 /// How many edits a word of `chars` characters may be away from its correction: none for
 /// words under four characters (too many short words are one edit apart), one up to seven,
 /// two from eight.
@@ -131,14 +114,6 @@ mod tests {
         assert_eq!(query_words("Wi-Fi 5GHz"), ["wi", "fi", "5ghz"]);
         assert!(query_words(" *:-() ").is_empty());
         assert_eq!(query_words(&"a ".repeat(40)).len(), MAX_QUERY_WORDS);
-    }
-
-    #[test]
-    fn fts5_expressions_quote_every_word() {
-        let w = vec!["reset".to_string(), "passw".into()];
-        assert_eq!(fts5_all(&w), "\"reset\" AND \"passw\"");
-        assert_eq!(fts5_any(&w), "\"reset\" OR \"passw\"*");
-        assert_eq!(fts5_any(&["vp".to_string()]), "\"vp\"", "a short last word is not a prefix");
     }
 
     #[test]

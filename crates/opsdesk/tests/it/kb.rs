@@ -239,6 +239,42 @@ both_backends! {
         k.server.stop().await;
     }
 
+    async fn every_node_finds_what_any_node_wrote(db: TestDb) {
+        // Each server keeps its own search index in memory, caught up from the database.
+        let a = kb(&db).await;
+        let b = db.start().await;
+        let (_, b_agent) = b.user("agent").await;
+        let (_, b_requester) = b.user("requester").await;
+        assert!(ids(&b_requester.get("/api/v1/kb/search?q=toner").await).is_empty(), "b's index is built before the write");
+        let id = published(&a.agent, "Order printer toner", "", "Toner cartridges come from the catalog.", "public", &["printer"]).await;
+        assert_eq!(ids(&b_requester.get("/api/v1/kb/search?q=toner").await), vec![id]);
+        assert_eq!(ids(&b_requester.get("/api/v1/kb/suggestions?q=printer%20ton").await), vec![id]);
+
+        // A revision written on a is found by b's agents at once, by b's requesters once published.
+        let rev = a.agent.patch(&format!("/api/v1/kb/articles/{id}"), json!({"body": "Toner and drums come from the catalog."})).await;
+        assert_eq!(rev.status, 200, "{:?}", rev.body);
+        assert_eq!(ids(&b_agent.get("/api/v1/kb/search?q=drums").await), vec![id]);
+        assert!(ids(&b_requester.get("/api/v1/kb/search?q=drums").await).is_empty(), "the revision is not live yet");
+        assert_eq!(ids(&b_requester.get("/api/v1/kb/search?q=toner").await), vec![id], "the live version still is");
+        to(&a.agent, id, "in_review").await;
+        to(&a.agent, id, "published").await;
+        assert_eq!(ids(&b_requester.get("/api/v1/kb/search?q=drums").await), vec![id]);
+
+        // Retired on a: gone from b's requesters; agents still find it, in its new state.
+        to(&a.agent, id, "retired").await;
+        assert!(ids(&b_requester.get("/api/v1/kb/search?q=toner").await).is_empty());
+        assert_eq!(ids(&b_agent.get("/api/v1/kb/search?q=toner&state=retired").await), vec![id]);
+        assert!(ids(&b_agent.get("/api/v1/kb/search?q=toner&state=published").await).is_empty());
+        b.stop().await;
+
+        // A restarted node builds its index from the database.
+        a.server.stop().await;
+        let c = db.start().await;
+        let (_, c_agent) = c.user("agent").await;
+        assert_eq!(ids(&c_agent.get("/api/v1/kb/search?q=drums").await), vec![id]);
+        c.stop().await;
+    }
+
     async fn feedback_views_deflections_and_ticket_solutions(db: TestDb) {
         let k = kb(&db).await;
         let id = published(&k.agent, "Outlook will not start", "Safe mode and profile repair", "Start Outlook in safe mode, then repair the profile.", "public", &["outlook"]).await;

@@ -2,9 +2,12 @@
 //! numbered versions (content), plus search, feedback and the links around them.
 
 mod engagement;
+mod index;
+mod ranking;
 mod search;
 
 pub use engagement::{Feedback, KbAttachment, KbReport, MissedSearch, NewKbAttachment, TopArticle};
+pub(crate) use index::KbIndex;
 pub use search::{KbHit, KbSearch, Matching};
 
 use crate::bind_all;
@@ -153,13 +156,14 @@ impl Tx {
     }
 
     /// Writes back a changed article if it is still at `a.version`; `None` if it moved on.
+    /// Its state and desk are in the search index, so the index learns of the change.
     pub async fn update_article(&mut self, a: &Article) -> Result<Option<Article>> {
         let sql = format!(
             "UPDATE kb_articles SET desk_id = $3, owner_id = $4, state = $5, head_version = $6, live_version = $7, \
              review_by = $8, review_reminded_for = $9, updated_at = $10, published_at = $11, version = version + 1 \
              WHERE id = $1 AND version = $2 RETURNING {ARTICLE_COLS}"
         );
-        Ok(on_tx!(self, |c| sqlx::query_as(&sql)
+        let updated: Option<Article> = on_tx!(self, |c| sqlx::query_as(&sql)
             .bind(a.id)
             .bind(a.version)
             .bind(a.desk_id)
@@ -172,7 +176,11 @@ impl Tx {
             .bind(a.updated_at)
             .bind(a.published_at)
             .fetch_optional(c)
-            .await?))
+            .await?);
+        if updated.is_some() {
+            self.note_kb_change(a.id).await?;
+        }
+        Ok(updated)
     }
 
     pub async fn insert_version(&mut self, v: &NewVersion<'_>, now: Ts) -> Result<Version> {
@@ -232,7 +240,7 @@ impl Tx {
         .execute(c)
         .await?
         .rows_affected());
-        self.reindex_article(article_id).await
+        self.note_kb_change(article_id).await
     }
 
     pub async fn record_article_change(
@@ -262,7 +270,7 @@ impl Tx {
 
     /// Deletes an article with everything of it (its search entries too).
     pub async fn delete_article(&mut self, article_id: i64) -> Result<()> {
-        self.unindex_article(article_id).await?;
+        self.note_kb_change(article_id).await?;
         on_tx!(self, |c| sqlx::query("DELETE FROM kb_articles WHERE id = $1")
             .bind(article_id)
             .execute(c)

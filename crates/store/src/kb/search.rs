@@ -1,14 +1,19 @@
-//! Ranked full-text search over articles. Only two versions of an article are in the index:
-//! its head (what agents find) and its live version (what requesters find, when public); they
-//! are one entry when they are the same version. SQLite: FTS5 with the porter stemmer, ranked
-//! by bm25 with the title weighted 10, summary and tags 4, body 1. PostgreSQL: a weighted
-//! `tsvector` (English configuration) with a GIN index, ranked by `ts_rank`.
+//! Ranked full-text search over articles, in the process's tantivy index (see `index`). Only
+//! two versions of an article are in it: its head (what agents find) and its live version
+//! (what requesters find, when public); they are one document when they are the same version.
+//! The found versions are then read from the database, which has the last word on access.
 
+use super::index::{SCOPE_HEAD, SCOPE_LIVE_PUBLIC};
+use super::ranking::{marked_snippet, snippets, text_query};
 use crate::bind_all;
 use crate::tickets::filter::{Arg, Sql};
-use crate::{Backend, Db, Result, Tx};
-use opsdesk_domain::kb::{fts5_all, fts5_any, ArticleState, ArticleVisibility, ReadAccess, HIT_END, HIT_START};
+use crate::{Db, Result, StoreError, Tx};
+use opsdesk_domain::kb::{ArticleState, ArticleVisibility, ReadAccess};
 use serde::Serialize;
+use tantivy::collector::TopDocs;
+use tantivy::query::{BooleanQuery, ConstScoreQuery, Occur, Query, TermQuery};
+use tantivy::schema::IndexRecordOption;
+use tantivy::Term;
 
 /// How the words of a query must match.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -52,22 +57,16 @@ pub struct KbHit {
     pub snippet: String,
 }
 
-fn pg_tsquery(words: &[String], matching: Matching) -> String {
-    // Words are letters and digits only, so they cannot be tsquery syntax.
-    let n = words.len();
-    match matching {
-        Matching::All => words.join(" & "),
-        Matching::Any => words
-            .iter()
-            .enumerate()
-            .map(|(i, w)| if i + 1 == n && w.chars().count() >= 3 { format!("{w}:*") } else { w.clone() })
-            .collect::<Vec<_>>()
-            .join(" | "),
-    }
+/// A found version's row (its id, to put the rows back in the order found).
+#[derive(sqlx::FromRow)]
+struct VersionHit {
+    id: i64,
+    #[sqlx(flatten)]
+    hit: KbHit,
 }
 
 impl Db {
-    /// The best matching articles the searcher may read.
+    /// The best matching articles the searcher may read, best first.
     pub async fn search_articles(&self, s: &KbSearch<'_>) -> Result<Vec<KbHit>> {
         if s.words.is_empty() {
             return Ok(Vec::new());
@@ -76,64 +75,89 @@ impl Db {
             // Requesters find only published articles.
             return Ok(Vec::new());
         }
-        let mut sql = Sql::default();
-        let backend = self.backend();
-        let query = match (backend, s.matching) {
-            (Backend::Sqlite, Matching::All) => fts5_all(s.words),
-            (Backend::Sqlite, Matching::Any) => fts5_any(s.words),
-            (Backend::Postgres, m) => pg_tsquery(s.words, m),
+        let index = self.fresh_kb_index().await?;
+        let searcher = index.reader.searcher();
+        let f = self.kb.fields;
+        let Some((query, terms)) = text_query(&searcher, &f, s) else { return Ok(Vec::new()) };
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, query)];
+        let mut filter = |t: Term| {
+            clauses.push((
+                Occur::Must,
+                Box::new(ConstScoreQuery::new(Box::new(TermQuery::new(t, IndexRecordOption::Basic)), 0.0)),
+            ))
         };
-        let q = sql.arg(Arg::T(query));
-        let mut conds = vec![match s.access {
-            ReadAccess::Everything => "v.is_head".to_string(),
-            ReadAccess::PublishedPublic => "v.is_live AND v.visibility = 'public'".to_string(),
-        }];
+        filter(Term::from_field_text(
+            f.scope,
+            match s.access {
+                ReadAccess::Everything => SCOPE_HEAD,
+                ReadAccess::PublishedPublic => SCOPE_LIVE_PUBLIC,
+            },
+        ));
         if let Some(d) = s.desk_id {
-            conds.push(format!("a.desk_id = {}", sql.arg(Arg::I(d))));
+            filter(Term::from_field_u64(f.desk, d.max(0) as u64));
         }
         if let Some(c) = s.category_id {
-            let c = sql.arg(Arg::I(c));
-            conds.push(format!(
-                "EXISTS (SELECT 1 FROM kb_version_categories kc WHERE kc.version_id = v.id AND kc.category_id = {c})"
-            ));
+            filter(Term::from_field_u64(f.category, c.max(0) as u64));
         }
         if let Some(t) = s.tag {
-            let t = sql.arg(Arg::T(t.to_string()));
-            conds
-                .push(format!("EXISTS (SELECT 1 FROM kb_version_tags kt WHERE kt.version_id = v.id AND kt.tag = {t})"));
+            filter(Term::from_field_text(f.tag, t));
         }
         if let (Some(st), ReadAccess::Everything) = (s.state, s.access) {
-            conds.push(format!("a.state = {}", sql.arg(Arg::T(st.as_str().into()))));
+            filter(Term::from_field_text(f.state, st.as_str()));
         }
-        let limit = sql.arg(Arg::I(s.limit.clamp(1, 50)));
-        let conds = conds.join(" AND ");
-        sql.text = match backend {
-            Backend::Sqlite => {
-                let marks = sql.texts(&[HIT_START.to_string(), HIT_END.to_string()]);
-                format!(
-                    "SELECT v.article_id, v.number AS version, v.title, v.summary, a.state, v.visibility, a.desk_id, \
-                     -bm25(kb_search, 10.0, 4.0, 4.0, 1.0) AS score, snippet(kb_search, -1, {marks}, '…', 16) AS snippet \
-                     FROM kb_search JOIN kb_versions v ON v.id = kb_search.rowid JOIN kb_articles a ON a.id = v.article_id \
-                     WHERE kb_search MATCH {q} AND {conds} ORDER BY score DESC, v.article_id LIMIT {limit}"
-                )
+        let limit = s.limit.clamp(1, 50) as usize;
+        let top = searcher
+            .search(&BooleanQuery::new(clauses), &TopDocs::with_limit(limit).order_by_score())
+            .map_err(|e| StoreError::Index(e.to_string()))?;
+        let mut found: Vec<(f32, i64)> = Vec::with_capacity(top.len());
+        for (score, addr) in top {
+            let versions = searcher
+                .segment_reader(addr.segment_ord)
+                .fast_fields()
+                .u64("version")
+                .map_err(|e| StoreError::Index(e.to_string()))?;
+            if let Some(v) = versions.first(addr.doc_id) {
+                found.push((score, v as i64));
             }
-            Backend::Postgres => {
-                let opts = sql.arg(Arg::T(format!(
-                    "StartSel={HIT_START}, StopSel={HIT_END}, MaxWords=24, MinWords=10, MaxFragments=2, FragmentDelimiter=…"
-                )));
-                format!(
-                    "WITH q AS (SELECT to_tsquery('english', {q}) AS query), \
-                     best AS (SELECT v.id AS vid, ts_rank(s.doc, q.query)::float8 AS score FROM kb_search s CROSS JOIN q \
-                     JOIN kb_versions v ON v.id = s.version_id JOIN kb_articles a ON a.id = v.article_id \
-                     WHERE s.doc @@ q.query AND {conds} ORDER BY score DESC, v.article_id LIMIT {limit}) \
-                     SELECT v.article_id, v.number AS version, v.title, v.summary, a.state, v.visibility, a.desk_id, \
-                     best.score, ts_headline('english', v.body_text, q.query, {opts}) AS snippet \
-                     FROM best JOIN kb_versions v ON v.id = best.vid JOIN kb_articles a ON a.id = v.article_id CROSS JOIN q \
-                     ORDER BY best.score DESC, v.article_id"
-                )
-            }
+        }
+        self.hits(s.access, &found, &terms).await
+    }
+
+    /// The rows of found versions, in the order found, with their snippets. Access is checked
+    /// again against the rows, so a change committed after the index caught up can only hide
+    /// a hit, never show one the searcher may no longer read.
+    async fn hits(&self, access: ReadAccess, found: &[(f32, i64)], terms: &[String]) -> Result<Vec<KbHit>> {
+        if found.is_empty() {
+            return Ok(Vec::new());
+        }
+        let list = found.iter().map(|(_, id)| id.to_string()).collect::<Vec<_>>().join(", ");
+        let allowed = match access {
+            ReadAccess::Everything => "v.is_head",
+            ReadAccess::PublishedPublic => "v.is_live AND v.visibility = 'public'",
         };
-        Ok(on_read!(self, |p| bind_all!(sqlx::query_as(&sql.text), &sql.args).fetch_all(p).await?))
+        let sql = format!(
+            "SELECT v.id, v.article_id, v.number AS version, v.title, v.summary, a.state, v.visibility, a.desk_id, \
+             CAST(0 AS DOUBLE PRECISION) AS score, v.body_text AS snippet \
+             FROM kb_versions v JOIN kb_articles a ON a.id = v.article_id WHERE v.id IN ({list}) AND {allowed}"
+        );
+        let rows: Vec<(i64, KbHit)> = on_read!(self, |p| sqlx::query_as::<_, VersionHit>(&sql).fetch_all(p).await?)
+            .into_iter()
+            .map(|r| (r.id, r.hit))
+            .collect();
+        let snippets = snippets(terms, self.kb.fields.body);
+        let mut hits: Vec<KbHit> = found
+            .iter()
+            .filter_map(|(score, id)| {
+                let (_, hit) = rows.iter().find(|(v, _)| v == id)?;
+                let mut hit = hit.clone();
+                hit.score = f64::from(*score);
+                hit.snippet = marked_snippet(&snippets, &hit.snippet);
+                Some(hit)
+            })
+            .collect();
+        // Equal scores in article order, as before the index moved out of the database.
+        hits.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.article_id.cmp(&b.article_id)));
+        Ok(hits)
     }
 
     /// Known words of `min..=max` characters with the number of indexed versions that had
@@ -157,38 +181,6 @@ impl Db {
 }
 
 impl Tx {
-    pub(super) async fn unindex_article(&mut self, article_id: i64) -> Result<()> {
-        let sql = match self.backend() {
-            Backend::Sqlite => {
-                "DELETE FROM kb_search WHERE rowid IN (SELECT id FROM kb_versions WHERE article_id = $1)"
-            }
-            Backend::Postgres => {
-                "DELETE FROM kb_search WHERE version_id IN (SELECT id FROM kb_versions WHERE article_id = $1)"
-            }
-        };
-        on_tx!(self, |c| sqlx::query(sql).bind(article_id).execute(c).await?.rows_affected());
-        Ok(())
-    }
-
-    /// Rebuilds the search entries of an article: its head and live versions.
-    pub(super) async fn reindex_article(&mut self, article_id: i64) -> Result<()> {
-        self.unindex_article(article_id).await?;
-        let sql = match self.backend() {
-            Backend::Sqlite => {
-                "INSERT INTO kb_search (rowid, title, summary, tags, body) SELECT id, title, summary, tags, body_text \
-                 FROM kb_versions WHERE article_id = $1 AND (is_head OR is_live)"
-            }
-            Backend::Postgres => {
-                "INSERT INTO kb_search (version_id, doc) SELECT id, \
-                 setweight(to_tsvector('english', title), 'A') || setweight(to_tsvector('english', summary), 'B') || \
-                 setweight(to_tsvector('english', tags), 'B') || setweight(to_tsvector('english', body_text), 'D') \
-                 FROM kb_versions WHERE article_id = $1 AND (is_head OR is_live)"
-            }
-        };
-        on_tx!(self, |c| sqlx::query(sql).bind(article_id).execute(c).await?.rows_affected());
-        Ok(())
-    }
-
     /// Adds words to the vocabulary of corrections (each counted once per call).
     pub async fn add_kb_terms(&mut self, terms: &[String]) -> Result<()> {
         for chunk in terms.chunks(400) {
@@ -201,17 +193,5 @@ impl Tx {
             on_tx!(self, |c| bind_all!(sqlx::query(&sql.text), &sql.args).execute(c).await?.rows_affected());
         }
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn postgres_queries_join_words_with_operators() {
-        let w = vec!["reset".to_string(), "pass".into()];
-        assert_eq!(pg_tsquery(&w, Matching::All), "reset & pass");
-        assert_eq!(pg_tsquery(&w, Matching::Any), "reset | pass:*");
     }
 }

@@ -321,6 +321,8 @@ async fn commit(mut writer: IndexWriter, reader: IndexReader) -> Result<(IndexWr
 impl Tx {
     /// Tells every process's search index that an article changed (its content, head or live
     /// version, state, desk, or that it is gone): its log row takes the next change number.
+    /// Called after the article's own rows are written, so that on PostgreSQL the log's table
+    /// lock is the last lock a writer takes (no two writers wait for each other).
     pub(super) async fn note_kb_change(&mut self, article_id: i64) -> Result<()> {
         if self.backend() == Backend::Postgres {
             // Numbers are given out one writer at a time, so they commit in order.

@@ -268,15 +268,16 @@ impl Tx {
         Ok(())
     }
 
-    /// Deletes an article with everything of it (its search entries too).
+    /// Deletes an article with everything of it; the search indexes drop it.
     pub async fn delete_article(&mut self, article_id: i64) -> Result<()> {
-        self.note_kb_change(article_id).await?;
         on_tx!(self, |c| sqlx::query("DELETE FROM kb_articles WHERE id = $1")
             .bind(article_id)
             .execute(c)
             .await?
             .rows_affected());
-        Ok(())
+        // After the row lock: the log's table lock is always taken last, so two writers
+        // cannot each hold what the other waits for.
+        self.note_kb_change(article_id).await
     }
 }
 

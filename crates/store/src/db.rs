@@ -48,6 +48,10 @@ pub struct DbOptions {
     /// the process, which is what WAL guarantees with NORMAL).
     pub sqlite_synchronous_full: bool,
     pub connect_timeout: Duration,
+    /// SQLite: one connection for reads and writes, no reader pool. For a short-lived command
+    /// (`mail-in`, one process per message) that would spend more opening readers than using
+    /// them.
+    pub single_connection: bool,
 }
 
 impl DbOptions {
@@ -57,9 +61,13 @@ impl DbOptions {
             max_connections: 8,
             sqlite_synchronous_full: true,
             connect_timeout: Duration::from_secs(10),
+            single_connection: false,
         }
     }
 }
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static PG_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
 #[derive(Clone)]
 pub(crate) enum Pools {
@@ -154,10 +162,13 @@ impl Db {
                     .max_connections(1)
                     .min_connections(1)
                     .acquire_timeout(Duration::from_secs(30))
+                    // A ping before every use is a round trip to the connection's thread; a
+                    // connection opened a moment ago by a one-shot command is alive.
+                    .test_before_acquire(!opts.single_connection)
                     .connect_with(base.clone())
                     .await
                     .map_err(fail)?;
-                let reader = if in_memory {
+                let reader = if in_memory || opts.single_connection {
                     writer.clone()
                 } else {
                     SqlitePoolOptions::new()
@@ -197,10 +208,47 @@ impl Db {
     /// Applies the embedded migrations of this backend that have not run yet.
     pub async fn migrate(&self) -> Result<()> {
         let r = match &self.pools {
-            Pools::Sqlite { writer, .. } => sqlx::migrate!("./migrations/sqlite").run(writer).await,
-            Pools::Pg(pool) => sqlx::migrate!("./migrations/postgres").run(pool).await,
+            Pools::Sqlite { writer, .. } => SQLITE_MIGRATIONS.run(writer).await,
+            Pools::Pg(pool) => PG_MIGRATIONS.run(pool).await,
         };
         r.map_err(|e| StoreError::Unavailable(format!("migration failed: {e}")))
+    }
+
+    /// `migrate` for a short-lived process: one query reads what the database has applied;
+    /// when that is exactly this binary's migrations it stops there, when the database is
+    /// behind (or the query finds no answer) it runs `migrate`. A schema newer than this binary
+    /// is an error rather than something to work against.
+    pub async fn migrate_if_behind(&self) -> Result<()> {
+        let migrator = match self.backend() {
+            Backend::Sqlite => &SQLITE_MIGRATIONS,
+            Backend::Postgres => &PG_MIGRATIONS,
+        };
+        let ours: Vec<&sqlx::migrate::Migration> =
+            migrator.iter().filter(|m| !m.migration_type.is_down_migration()).collect();
+        let Some(newest) = ours.iter().max_by_key(|m| m.version) else { return Ok(()) };
+        let sql = "SELECT version, checksum, success, (SELECT COUNT(*) FROM _sqlx_migrations) \
+                   FROM _sqlx_migrations ORDER BY version DESC LIMIT 1";
+        // The newest applied migration (version, checksum, success) and how many are applied.
+        type Newest = (i64, Vec<u8>, bool, i64);
+        let applied: std::result::Result<Option<Newest>, sqlx::Error> = match &self.pools {
+            Pools::Sqlite { writer, .. } => sqlx::query_as(sql).fetch_optional(writer).await,
+            Pools::Pg(pool) => sqlx::query_as(sql).fetch_optional(pool).await,
+        };
+        match applied {
+            Ok(Some((version, _, _, _))) if version > newest.version => Err(StoreError::Unavailable(format!(
+                "the database schema (migration {version}) is newer than this opsdesk knows (migration {}): \
+                 run the opsdesk that migrated it, or a newer one",
+                newest.version
+            ))),
+            Ok(Some((version, checksum, true, count)))
+                if version == newest.version && *checksum == *newest.checksum && count == ours.len() as i64 =>
+            {
+                Ok(())
+            }
+            // Behind, half-applied, edited, or no migrations table yet: the migrator applies
+            // what is missing or says precisely what is wrong.
+            _ => self.migrate().await,
+        }
     }
 
     /// Opens a write transaction. On SQLite it takes the write lock up front (`BEGIN

@@ -30,6 +30,18 @@ pub struct Cli {
     pub command: Command,
 }
 
+impl Cli {
+    /// The async runtime the command runs on. `mail-in` starts once per message and does one
+    /// thing at a time, so it skips starting a worker thread per core.
+    pub fn runtime(&self) -> std::io::Result<tokio::runtime::Runtime> {
+        let mut builder = match self.command {
+            Command::MailIn { .. } => tokio::runtime::Builder::new_current_thread(),
+            _ => tokio::runtime::Builder::new_multi_thread(),
+        };
+        builder.enable_all().build()
+    }
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the server: HTTP and worker (`--role all`), or one of them.

@@ -24,11 +24,14 @@ pub async fn run(database: &DbOptions, desk: &str, mail: MailConfig) -> anyhow::
         eprintln!("opsdesk mail-in: message refused: larger than the limit of {limit} bytes");
         return Ok(ExitCode::from(EX_DATAERR));
     }
-    let db = match Db::connect(database).await {
+    // One process per message: it opens what one message needs and checks the schema with
+    // one query rather than the full migrator.
+    let database = DbOptions { single_connection: true, ..database.clone() };
+    let db = match Db::connect(&database).await {
         Ok(db) => db,
         Err(e) => return Ok(temporary(&e.to_string())),
     };
-    if let Err(e) = db.migrate().await {
+    if let Err(e) = db.migrate_if_behind().await {
         return Ok(temporary(&e.to_string()));
     }
     let app = App::new(db, AppConfig { mail, ..AppConfig::default() });

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let cli = opsdesk::cli::Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match cli.runtime() {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("opsdesk: cannot start the async runtime: {e}");

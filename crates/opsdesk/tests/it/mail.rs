@@ -262,3 +262,45 @@ both_backends! {
         assert!(files.contains(&"passwd".to_string()) && files.iter().all(|f| !f.contains('/') && !f.contains('\u{202e}')), "{files:?}");
     }
 }
+
+/// Records a migration this binary does not have, as a newer opsdesk would.
+async fn apply_future_migration(db: &TestDb) {
+    let sql = "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
+               VALUES (99991231000000, 'from a newer opsdesk', TRUE, $1, 0)";
+    let checksum = vec![0u8; 48];
+    match db.backend {
+        opsdesk_store::Backend::Sqlite => {
+            let mut c = <sqlx::SqliteConnection as sqlx::Connection>::connect(&db.url).await.expect("connect");
+            sqlx::query(sql).bind(checksum).execute(&mut c).await.expect("insert");
+        }
+        opsdesk_store::Backend::Postgres => {
+            let mut c = <sqlx::PgConnection as sqlx::Connection>::connect(&db.url).await.expect("connect");
+            sqlx::query(sql).bind(checksum).execute(&mut c).await.expect("insert");
+        }
+    }
+}
+
+both_backends! {
+    async fn mail_in_migrates_a_database_that_is_behind(db: TestDb) {
+        // Nothing applied yet: mail-in's schema check falls back to the migrator.
+        let out = outcome(&mail_in(&db, &corpus("new-request.eml"), &[]));
+        assert_eq!(out["outcome"], "ticket", "{out}");
+        let handle = db.connect().await;
+        assert_eq!(handle.ticket_by_number("INC-1").await.expect("ticket").title, "VPN drops every ten minutes");
+        // Up to date now: the next message takes the one-query path.
+        let out = outcome(&mail_in(&db, &corpus("gmail-reply.eml"), &[]));
+        assert_eq!(out["outcome"], "comment", "{out}");
+    }
+
+    async fn mail_in_defers_mail_when_the_schema_is_newer_than_it_knows(db: TestDb) {
+        let _app = mail_app(&db, MailConfig::default()).await;
+        apply_future_migration(&db).await;
+        let out = mail_in(&db, &corpus("new-request.eml"), &[]);
+        assert_eq!(out.status.code(), Some(75), "{}", String::from_utf8_lossy(&out.stderr));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(err.trim().lines().count(), 1, "{err}");
+        assert!(err.contains("temporary failure") && err.contains("newer than this opsdesk knows"), "{err}");
+        let handle = opsdesk_store::Db::connect(&db.options()).await.expect("connect");
+        assert!(handle.mail_by_message_id("new-request-1@example.test").await.expect("read").is_none());
+    }
+}

@@ -205,18 +205,20 @@ impl Db {
     /// first use) and returns it.
     pub(super) async fn fresh_kb_index(&self) -> Result<Searchable> {
         let latest = self.kb_latest_change().await?;
-        if let Some(s) = self.kb.current().filter(|s| s.applied >= latest) {
+        if let Some(s) = self.kb.current().filter(|s| s.applied == latest) {
             return Ok(s);
         }
         let mut writer = self.kb.writer.lock().await;
         // Another task may have caught up while this one waited.
         let latest = self.kb_latest_change().await?;
         match (self.kb.current(), writer.take()) {
-            (Some(s), Some(w)) if s.applied >= latest => {
+            (Some(s), Some(w)) if s.applied == latest => {
                 *writer = Some(w);
                 Ok(s)
             }
-            (Some(s), Some(w)) => {
+            // Numbers only grow, so an index ahead of the log means the database went back
+            // (a restore under a running server): that index describes another database.
+            (Some(s), Some(w)) if s.applied < latest => {
                 let (w, s) = self.catch_up(w, s).await?;
                 *writer = Some(w);
                 self.kb.publish(s.clone());

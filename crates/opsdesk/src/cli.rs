@@ -65,6 +65,10 @@ pub enum Command {
         /// Accept inbound mail over SMTP on this address (e.g. 0.0.0.0:2525); off by default.
         #[arg(long, env = "OPSDESK_SMTP_LISTEN")]
         smtp_listen: Option<String>,
+        /// A PEM file of CA certificates to trust, besides the public roots, when the worker
+        /// connects to desks' IMAP servers over TLS (a mail server with a private CA).
+        #[arg(long, env = "OPSDESK_TLS_CA_FILE")]
+        tls_ca_file: Option<std::path::PathBuf>,
         #[command(flatten)]
         mail: MailArgs,
     },
@@ -203,12 +207,26 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     logging::init(cli.log_format);
     let database = db_options(&cli);
     match cli.command {
-        Command::Serve { listen, role, demo, cookie_secure, worker_concurrency, job_lease_secs, smtp_listen, mail } => {
-            let worker = WorkerConfig {
+        Command::Serve {
+            listen,
+            role,
+            demo,
+            cookie_secure,
+            worker_concurrency,
+            job_lease_secs,
+            smtp_listen,
+            tls_ca_file,
+            mail,
+        } => {
+            let mut worker = WorkerConfig {
                 concurrency: worker_concurrency.max(1),
                 lease: Duration::from_secs(job_lease_secs.max(1)),
                 ..WorkerConfig::default()
             };
+            if let Some(path) = tls_ca_file {
+                worker.mailbox.extra_roots =
+                    opsdesk_worker::mailbox::certificates_in(&path).map_err(|e| anyhow::anyhow!(e))?;
+            }
             let config = ServerConfig {
                 database,
                 listen,

@@ -85,6 +85,14 @@ fn bad_configuration_ends_the_process_with_a_reason() {
 
     let err = serve_fails(&["--listen", "not-an-address"], &url);
     assert!(err.contains("cannot listen on"), "{err}");
+
+    let missing = dir.path().join("no-such-ca.pem");
+    let err = serve_fails(&["--listen", "127.0.0.1:0", "--tls-ca-file", &missing.display().to_string()], &url);
+    assert!(err.contains("cannot read certificates from") && err.contains("no-such-ca.pem"), "{err}");
+    let empty = dir.path().join("empty.pem");
+    std::fs::write(&empty, "not a certificate\n").expect("write");
+    let err = serve_fails(&["--listen", "127.0.0.1:0", "--tls-ca-file", &empty.display().to_string()], &url);
+    assert!(err.contains("holds no PEM certificate"), "{err}");
 }
 
 both_backends! {

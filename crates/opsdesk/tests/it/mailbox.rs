@@ -221,6 +221,59 @@ both_backends! {
         server.stop().await;
     }
 
+    async fn mailboxes_over_tls_and_starttls_trust_the_configured_ca(db: TestDb) {
+        let mb = TestMailbox::new().await;
+        let need = "TLS mailbox tests need OPSDESK_TEST_IMAPS_ADDR and OPSDESK_TEST_IMAP_CA; run ./scripts/test";
+        let ca = std::env::var("OPSDESK_TEST_IMAP_CA").expect(need);
+        let tls_port: u16 = std::env::var("OPSDESK_TEST_IMAPS_ADDR").expect(need).rsplit_once(':')
+            .and_then(|(_, p)| p.parse().ok()).expect("OPSDESK_TEST_IMAPS_ADDR is HOST:PORT");
+        let roots = opsdesk_worker::mailbox::certificates_in(std::path::Path::new(&ca)).expect("the test CA");
+        let mut over_tls = mb.input(600);
+        over_tls["host"] = json!("localhost");
+        over_tls["port"] = json!(tls_port);
+        over_tls["tls"] = json!("tls");
+
+        // A server that does not trust the CA refuses the certificate and says so.
+        let untrusting = db.start().await;
+        set_desk_address(untrusting.app(), "hold").await;
+        let (_, admin) = untrusting.user("admin").await;
+        assert_eq!(put(&admin, over_tls.clone()).await.status, 200);
+        mb.append(&request("imap-tls-1@example.test", "VPN over TLS")).await;
+        let status = eventually(Duration::from_secs(20), "the TLS failure on the mailbox status", || async {
+            let b = mailbox_status(&admin).await;
+            b["last_error"].as_str().is_some_and(|e| e.contains("TLS with localhost failed")).then_some(b)
+        })
+        .await;
+        assert!(status["last_error"].as_str().is_some_and(|e| e.contains("certificate")), "{status}");
+        assert!(tickets(untrusting.app()).await.is_empty());
+        untrusting.stop().await;
+
+        // Trusting it: TLS from the first byte...
+        let server = db.start_custom(|c| c.worker.mailbox.extra_roots = roots).await;
+        let (_, admin) = server.user("admin").await;
+        let t = eventually(Duration::from_secs(20), "the ticket fetched over TLS", || async {
+            server.app().db.ticket_by_number("INC-1").await.ok()
+        })
+        .await;
+        assert_eq!(t.title, "VPN over TLS");
+        // ... and STARTTLS on the plain port.
+        let mut starttls = mb.input(600);
+        starttls["host"] = json!("localhost");
+        starttls["tls"] = json!("starttls");
+        assert_eq!(put(&admin, starttls).await.status, 200);
+        mb.append(&request("imap-tls-2@example.test", "Printer over STARTTLS")).await;
+        let t = eventually(Duration::from_secs(20), "the ticket fetched after STARTTLS", || async {
+            server.app().db.ticket_by_number("INC-2").await.ok()
+        })
+        .await;
+        assert_eq!(t.title, "Printer over STARTTLS");
+        eventually(Duration::from_secs(10), "a clean mailbox status", || async {
+            mailbox_status(&admin).await["last_error"].is_null().then_some(())
+        })
+        .await;
+        server.stop().await;
+    }
+
     async fn a_message_during_a_store_failure_waits_in_the_mailbox(db: TestDb) {
         let mb = TestMailbox::new().await;
         let server = db

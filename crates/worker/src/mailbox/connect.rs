@@ -4,6 +4,7 @@
 use async_imap::{Client, Session};
 use opsdesk_app::mail::{is_loopback, TlsMode};
 use opsdesk_store::mail::Mailbox;
+use rustls::pki_types::CertificateDer;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite};
@@ -53,8 +54,24 @@ pub(super) async fn step<T, E: Into<ImapError>>(
     }
 }
 
-fn tls_connector() -> Result<tokio_rustls::TlsConnector, ImapError> {
-    let roots = rustls::RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() };
+/// The certificates of a PEM file (a private CA to trust besides the public roots), or a line
+/// that says why there are none.
+pub fn certificates_in(path: &std::path::Path) -> Result<Vec<CertificateDer<'static>>, String> {
+    use rustls::pki_types::pem::PemObject;
+    let certs = CertificateDer::pem_file_iter(path)
+        .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
+        .map_err(|e| format!("cannot read certificates from {}: {e}", path.display()))?;
+    if certs.is_empty() {
+        return Err(format!("{} holds no PEM certificate", path.display()));
+    }
+    Ok(certs)
+}
+
+fn tls_connector(extra_roots: &[CertificateDer<'static>]) -> Result<tokio_rustls::TlsConnector, ImapError> {
+    let mut roots = rustls::RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() };
+    for cert in extra_roots {
+        roots.add(cert.clone()).map_err(|e| ImapError::Other(format!("a trusted CA certificate is unusable: {e}")))?;
+    }
     // The provider is named here: the process links both ring and aws-lc (through other
     // crates), and rustls refuses to guess between them.
     let config = rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
@@ -65,11 +82,15 @@ fn tls_connector() -> Result<tokio_rustls::TlsConnector, ImapError> {
     Ok(tokio_rustls::TlsConnector::from(Arc::new(config)))
 }
 
-async fn wrap_tls(host: &str, tcp: TcpStream) -> Result<Box<dyn Io>, ImapError> {
+async fn wrap_tls(
+    host: &str,
+    tcp: TcpStream,
+    extra_roots: &[CertificateDer<'static>],
+) -> Result<Box<dyn Io>, ImapError> {
     let name = rustls::pki_types::ServerName::try_from(host.to_string())
         .map_err(|e| ImapError::Tls(host.into(), e.to_string()))?;
     let tls = step(async {
-        tls_connector()?.connect(name, tcp).await.map_err(|e| ImapError::Tls(host.into(), e.to_string()))
+        tls_connector(extra_roots)?.connect(name, tcp).await.map_err(|e| ImapError::Tls(host.into(), e.to_string()))
     })
     .await?;
     Ok(Box::new(tls))
@@ -83,8 +104,9 @@ async fn greeting<T: Io>(client: &mut Client<T>) -> Result<(), ImapError> {
     }
 }
 
-/// Connects, signs in and selects the mailbox's folder.
-pub(super) async fn open(m: &Mailbox) -> Result<ImapSession, ImapError> {
+/// Connects, signs in and selects the mailbox's folder. TLS trusts the public roots and
+/// `extra_roots`.
+pub(super) async fn open(m: &Mailbox, extra_roots: &[CertificateDer<'static>]) -> Result<ImapSession, ImapError> {
     let tls = TlsMode::parse(&m.tls).unwrap_or(TlsMode::Tls);
     let addr = format!("{}:{}", m.host, m.port);
     if tls == TlsMode::None && !is_loopback(&m.host) {
@@ -96,7 +118,7 @@ pub(super) async fn open(m: &Mailbox) -> Result<ImapSession, ImapError> {
     let _ = tcp.set_nodelay(true);
     let client = match tls {
         TlsMode::Tls => {
-            let mut c = Client::new(wrap_tls(&m.host, tcp).await?);
+            let mut c = Client::new(wrap_tls(&m.host, tcp, extra_roots).await?);
             greeting(&mut c).await?;
             c
         }
@@ -112,7 +134,7 @@ pub(super) async fn open(m: &Mailbox) -> Result<ImapSession, ImapError> {
                 .await
                 .map_err(|e| ImapError::Tls(addr.clone(), format!("STARTTLS refused: {e}")))?;
             // Nothing the server sent before its OK is pending, so no buffered byte is lost here.
-            Client::new(wrap_tls(&m.host, c.into_inner()).await?)
+            Client::new(wrap_tls(&m.host, c.into_inner(), extra_roots).await?)
         }
     };
     let session = match tokio::time::timeout(STEP_TIMEOUT, client.login(&m.username, &m.password)).await {

@@ -8,6 +8,8 @@
 mod connect;
 mod round;
 
+pub use connect::certificates_in;
+
 use connect::ImapError;
 use opsdesk_app::App;
 use opsdesk_store::mail::Mailbox;
@@ -17,7 +19,7 @@ use std::time::Duration;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-/// Timings of the mailbox sessions.
+/// Timings and trust of the mailbox sessions.
 #[derive(Debug, Clone)]
 pub struct MailboxConfig {
     /// How often the worker looks for added, changed or removed mailboxes.
@@ -30,6 +32,9 @@ pub struct MailboxConfig {
     pub heartbeat: Duration,
     /// The longest wait between reconnection attempts.
     pub max_backoff: Duration,
+    /// Certificates trusted for IMAP over TLS besides the public roots: the CA of a mail
+    /// server inside the organisation (`serve --tls-ca-file`).
+    pub extra_roots: Vec<rustls::pki_types::CertificateDer<'static>>,
 }
 
 impl Default for MailboxConfig {
@@ -39,6 +44,7 @@ impl Default for MailboxConfig {
             lease: Duration::from_secs(90),
             heartbeat: Duration::from_secs(25),
             max_backoff: Duration::from_secs(300),
+            extra_roots: Vec::new(),
         }
     }
 }
@@ -176,7 +182,7 @@ async fn connected(
     stop: &mut watch::Receiver<bool>,
     failures: &mut u32,
 ) -> Result<(), ImapError> {
-    let mut session = connect::open(m).await?;
+    let mut session = connect::open(m, &cfg.extra_roots).await?;
     let caps = connect::step(session.capabilities()).await?;
     let idle = caps.has_str("IDLE");
     let uidplus = caps.has_str("UIDPLUS");

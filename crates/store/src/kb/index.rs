@@ -51,8 +51,8 @@ pub(super) struct Fields {
     pub category: Field,
 }
 
-/// The text fields with their weights: a match in the title counts most.
 impl Fields {
+    /// The text fields with their weights: a match in the title counts most.
     pub fn weighted(&self) -> [(Field, f32); 4] {
         [(self.title, 10.0), (self.summary, 4.0), (self.tags, 4.0), (self.body, 1.0)]
     }
@@ -103,7 +103,7 @@ pub(super) fn terms_of(analyzer: &mut TextAnalyzer, text: &str) -> Vec<String> {
     out
 }
 
-fn index_error(e: tantivy::TantivyError) -> StoreError {
+pub(super) fn index_error(e: tantivy::TantivyError) -> StoreError {
     StoreError::Index(e.to_string())
 }
 

@@ -128,6 +128,9 @@ pub struct ArticleRow {
 }
 
 impl Tx {
+    /// Every write of the article record (this, `update_article`, `delete_article`) tells the
+    /// search indexes: content changes move `head_version`, lifecycle changes `state`, so the
+    /// record is written whenever what a search finds changes.
     pub async fn insert_article(
         &mut self,
         desk_id: i64,
@@ -139,13 +142,15 @@ impl Tx {
             "INSERT INTO kb_articles (desk_id, owner_id, state, head_version, review_by, version, created_at, updated_at) \
              VALUES ($1, $2, 'draft', 1, $3, 1, $4, $4) RETURNING {ARTICLE_COLS}"
         );
-        Ok(on_tx!(self, |c| sqlx::query_as(&sql)
+        let article: Article = on_tx!(self, |c| sqlx::query_as(&sql)
             .bind(desk_id)
             .bind(owner_id)
             .bind(review_by)
             .bind(now)
             .fetch_one(c)
-            .await?))
+            .await?);
+        self.note_kb_change(article.id).await?;
+        Ok(article)
     }
 
     /// Reads an article inside the transaction that changes it (locking it on PostgreSQL).
@@ -156,7 +161,6 @@ impl Tx {
     }
 
     /// Writes back a changed article if it is still at `a.version`; `None` if it moved on.
-    /// Its state and desk are in the search index, so the index learns of the change.
     pub async fn update_article(&mut self, a: &Article) -> Result<Option<Article>> {
         let sql = format!(
             "UPDATE kb_articles SET desk_id = $3, owner_id = $4, state = $5, head_version = $6, live_version = $7, \
@@ -226,8 +230,9 @@ impl Tx {
         Ok(version)
     }
 
-    /// Marks which versions are the head and the live one, and rebuilds the article's search
-    /// entries so that exactly those two (or one, when they are the same) can be found.
+    /// Marks which versions are the head and the live one: exactly those two (or one, when they
+    /// are the same) can be found. Called with the article record's write, which tells the
+    /// search indexes.
     pub async fn settle_versions(&mut self, article_id: i64, head: i64, live: Option<i64>) -> Result<()> {
         on_tx!(self, |c| sqlx::query(
             "UPDATE kb_versions SET is_head = (number = $2), \
@@ -240,7 +245,7 @@ impl Tx {
         .execute(c)
         .await?
         .rows_affected());
-        self.note_kb_change(article_id).await
+        Ok(())
     }
 
     pub async fn record_article_change(

@@ -3,11 +3,11 @@
 //! (what requesters find, when public); they are one document when they are the same version.
 //! The found versions are then read from the database, which has the last word on access.
 
-use super::index::{SCOPE_HEAD, SCOPE_LIVE_PUBLIC};
+use super::index::{index_error, SCOPE_HEAD, SCOPE_LIVE_PUBLIC};
 use super::ranking::{marked_snippet, snippets, text_query};
 use crate::bind_all;
 use crate::tickets::filter::{Arg, Sql};
-use crate::{Db, Result, StoreError, Tx};
+use crate::{Db, Result, Tx};
 use opsdesk_domain::kb::{ArticleState, ArticleVisibility, ReadAccess};
 use serde::Serialize;
 use tantivy::collector::TopDocs;
@@ -39,16 +39,14 @@ pub struct KbSearch<'a> {
 }
 
 /// One found article, best first.
-#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct KbHit {
     pub article_id: i64,
     /// The version that matched (the live one for requesters).
     pub version: i64,
     pub title: String,
     pub summary: String,
-    #[sqlx(try_from = "String")]
     pub state: ArticleState,
-    #[sqlx(try_from = "String")]
     pub visibility: ArticleVisibility,
     pub desk_id: i64,
     /// Higher is better.
@@ -57,12 +55,20 @@ pub struct KbHit {
     pub snippet: String,
 }
 
-/// A found version's row (its id, to put the rows back in the order found).
+/// A found version as the database has it now.
 #[derive(sqlx::FromRow)]
-struct VersionHit {
+struct FoundVersion {
     id: i64,
-    #[sqlx(flatten)]
-    hit: KbHit,
+    article_id: i64,
+    number: i64,
+    title: String,
+    summary: String,
+    #[sqlx(try_from = "String")]
+    state: ArticleState,
+    #[sqlx(try_from = "String")]
+    visibility: ArticleVisibility,
+    desk_id: i64,
+    body_text: String,
 }
 
 impl Db {
@@ -108,14 +114,11 @@ impl Db {
         let limit = s.limit.clamp(1, 50) as usize;
         let top = searcher
             .search(&BooleanQuery::new(clauses), &TopDocs::with_limit(limit).order_by_score())
-            .map_err(|e| StoreError::Index(e.to_string()))?;
+            .map_err(index_error)?;
         let mut found: Vec<(f32, i64)> = Vec::with_capacity(top.len());
         for (score, addr) in top {
-            let versions = searcher
-                .segment_reader(addr.segment_ord)
-                .fast_fields()
-                .u64("version")
-                .map_err(|e| StoreError::Index(e.to_string()))?;
+            let versions =
+                searcher.segment_reader(addr.segment_ord).fast_fields().u64("version").map_err(index_error)?;
             if let Some(v) = versions.first(addr.doc_id) {
                 found.push((score, v as i64));
             }
@@ -136,23 +139,26 @@ impl Db {
             ReadAccess::PublishedPublic => "v.is_live AND v.visibility = 'public'",
         };
         let sql = format!(
-            "SELECT v.id, v.article_id, v.number AS version, v.title, v.summary, a.state, v.visibility, a.desk_id, \
-             CAST(0 AS DOUBLE PRECISION) AS score, v.body_text AS snippet \
+            "SELECT v.id, v.article_id, v.number, v.title, v.summary, a.state, v.visibility, a.desk_id, v.body_text \
              FROM kb_versions v JOIN kb_articles a ON a.id = v.article_id WHERE v.id IN ({list}) AND {allowed}"
         );
-        let rows: Vec<(i64, KbHit)> = on_read!(self, |p| sqlx::query_as::<_, VersionHit>(&sql).fetch_all(p).await?)
-            .into_iter()
-            .map(|r| (r.id, r.hit))
-            .collect();
+        let rows: Vec<FoundVersion> = on_read!(self, |p| sqlx::query_as(&sql).fetch_all(p).await?);
         let snippets = snippets(terms, self.kb.fields.body);
         let mut hits: Vec<KbHit> = found
             .iter()
             .filter_map(|(score, id)| {
-                let (_, hit) = rows.iter().find(|(v, _)| v == id)?;
-                let mut hit = hit.clone();
-                hit.score = f64::from(*score);
-                hit.snippet = marked_snippet(&snippets, &hit.snippet);
-                Some(hit)
+                let r = rows.iter().find(|r| r.id == *id)?;
+                Some(KbHit {
+                    article_id: r.article_id,
+                    version: r.number,
+                    title: r.title.clone(),
+                    summary: r.summary.clone(),
+                    state: r.state,
+                    visibility: r.visibility,
+                    desk_id: r.desk_id,
+                    score: f64::from(*score),
+                    snippet: marked_snippet(&snippets, &r.body_text),
+                })
             })
             .collect();
         // Equal scores in article order, as before the index moved out of the database.

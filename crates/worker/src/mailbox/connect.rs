@@ -64,6 +64,13 @@ pub fn certificates_in(path: &std::path::Path) -> Result<Vec<CertificateDer<'sta
     if certs.is_empty() {
         return Err(format!("{} holds no PEM certificate", path.display()));
     }
+    // Refused here, at start, rather than at every connection.
+    let mut check = rustls::RootCertStore::empty();
+    for cert in &certs {
+        check
+            .add(cert.clone())
+            .map_err(|e| format!("{} holds a certificate that cannot be trusted: {e}", path.display()))?;
+    }
     Ok(certs)
 }
 

@@ -9,6 +9,7 @@ pub mod demo;
 mod demo_kb;
 mod demo_tickets;
 mod error;
+pub mod group_commit;
 pub mod groups;
 pub mod jobs;
 pub mod kb;
@@ -48,11 +49,13 @@ impl Default for AppConfig {
 pub struct App {
     pub db: Db,
     pub config: AppConfig,
+    /// New tickets waiting for the group commit.
+    intake: std::sync::Arc<group_commit::GroupCommit<tickets::intake::Waiting, Result<opsdesk_store::tickets::Ticket>>>,
 }
 
 impl App {
     pub fn new(db: Db, config: AppConfig) -> Self {
-        App { db, config }
+        App { db, config, intake: tickets::intake::intake() }
     }
 }
 

@@ -7,6 +7,7 @@
 #[macro_use]
 mod db;
 mod error;
+mod multirow;
 mod time;
 
 pub mod audit;

@@ -1,6 +1,7 @@
 //! The transactional outbox: every command writes one event row in the same transaction as its
 //! change; the worker dispatches pending events to their subscribers as jobs.
 
+use crate::multirow::{chunk_rows, numbered, values};
 use crate::{Result, Ts, Tx};
 use serde::Serialize;
 
@@ -24,6 +25,25 @@ pub struct NewEvent<'a> {
 }
 
 impl Tx {
+    /// Records several events, each with its own time, in the order given (their ids ascend in
+    /// that order, which is the order the dispatcher sees them in).
+    pub async fn emit_events(&mut self, events: &[(NewEvent<'_>, Ts)]) -> Result<()> {
+        for chunk in events.chunks(chunk_rows(5)) {
+            let sql = format!(
+                "INSERT INTO events (kind, subject, actor_user_id, payload, created_at) VALUES {}",
+                values(self.backend(), "(?, ?, ?, ?, ?)", chunk.len())
+            );
+            on_tx!(self, |c| {
+                let mut q = sqlx::query(&sql).persistent(false);
+                for (e, at) in chunk {
+                    q = q.bind(e.kind).bind(&e.subject).bind(e.actor_user_id).bind(e.payload.to_string()).bind(*at);
+                }
+                q.execute(c).await?.rows_affected()
+            });
+        }
+        Ok(())
+    }
+
     pub async fn emit_event(&mut self, e: &NewEvent<'_>, now: Ts) -> Result<i64> {
         let row: (i64,) = on_tx!(self, |c| {
             sqlx::query_as(
@@ -51,13 +71,20 @@ impl Tx {
         Ok(on_tx!(self, |c| sqlx::query_as(&sql).bind(limit).fetch_all(c).await?))
     }
 
-    pub async fn mark_event_dispatched(&mut self, id: i64, now: Ts) -> Result<()> {
-        on_tx!(self, |c| sqlx::query("UPDATE events SET dispatched_at = $2 WHERE id = $1")
-            .bind(id)
-            .bind(now)
-            .execute(c)
-            .await?
-            .rows_affected());
+    pub async fn mark_events_dispatched(&mut self, ids: &[i64], now: Ts) -> Result<()> {
+        for chunk in ids.chunks(chunk_rows(1)) {
+            let sql = numbered(
+                self.backend(),
+                &format!("UPDATE events SET dispatched_at = ? WHERE id IN ({})", vec!["?"; chunk.len()].join(", ")),
+            );
+            on_tx!(self, |c| {
+                let mut q = sqlx::query(&sql).persistent(false).bind(now);
+                for id in chunk {
+                    q = q.bind(id);
+                }
+                q.execute(c).await?.rows_affected()
+            });
+        }
         Ok(())
     }
 

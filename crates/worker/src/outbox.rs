@@ -24,9 +24,11 @@ pub(crate) async fn dispatch(db: &Db, subscribers: &[Subscriber], batch: i64) ->
     let now = Ts::now();
     let mut tx = db.begin().await?;
     let events = tx.pending_events(batch).await?;
+    let mut keys = Vec::new();
+    let mut payloads = Vec::new();
     for e in &events {
         for s in subscribers.iter().filter(|s| e.kind.starts_with(&s.event_prefix)) {
-            let key = format!("event:{}:{}", e.id, s.name);
+            keys.push(format!("event:{}:{}", e.id, s.name));
             let payload = serde_json::json!({
                 "event_id": e.id,
                 "kind": e.kind,
@@ -34,11 +36,17 @@ pub(crate) async fn dispatch(db: &Db, subscribers: &[Subscriber], batch: i64) ->
                 "actor_user_id": e.actor_user_id,
                 "payload": serde_json::from_str::<serde_json::Value>(&e.payload).unwrap_or_default(),
             });
-            let job = NewJob { kind: &s.job_kind, payload, run_at: now, max_attempts: 10, unique_key: Some(&key) };
-            tx.enqueue_job(&job, now).await?;
+            payloads.push((&s.job_kind, payload));
         }
-        tx.mark_event_dispatched(e.id, now).await?;
     }
+    let jobs: Vec<NewJob<'_>> = payloads
+        .into_iter()
+        .zip(&keys)
+        .map(|((kind, payload), key)| NewJob { kind, payload, run_at: now, max_attempts: 10, unique_key: Some(key) })
+        .collect();
+    tx.enqueue_jobs(&jobs, now).await?;
+    let ids: Vec<i64> = events.iter().map(|e| e.id).collect();
+    tx.mark_events_dispatched(&ids, now).await?;
     tx.commit().await?;
     Ok(events.len())
 }

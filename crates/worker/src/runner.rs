@@ -4,6 +4,7 @@
 use crate::registry::{BoxedHandler, JobContext, JobError, Registry};
 use crate::retry::backoff;
 use crate::scheduler::Scheduler;
+use opsdesk_app::group_commit::GroupCommit;
 use opsdesk_app::App;
 use opsdesk_store::jobs::ClaimedJob;
 use opsdesk_store::Ts;
@@ -53,11 +54,18 @@ pub struct Worker {
     app: App,
     config: WorkerConfig,
     registry: Arc<Registry>,
+    completions: Arc<Completions>,
 }
+
+/// Jobs that finished at the same moment are recorded done in one transaction (one commit
+/// instead of one each); each `(id, attempts)` is the claim, answered with whether it was
+/// still held.
+type Completions = GroupCommit<(i64, i64), Result<bool, String>>;
 
 impl Worker {
     pub fn new(app: App, config: WorkerConfig, registry: Registry) -> Self {
-        Worker { app, config, registry: Arc::new(registry) }
+        let completions = GroupCommit::new(config.concurrency.max(1));
+        Worker { app, config, registry: Arc::new(registry), completions }
     }
 
     /// Runs until `shutdown` turns true, then waits for the jobs in flight to finish.
@@ -110,11 +118,11 @@ impl Worker {
                 if let Ok(mut set) = in_flight.lock() {
                     set.insert(job.id);
                 }
-                let (app, cfg, registry, in_flight) =
-                    (self.app.clone(), cfg.clone(), self.registry.clone(), in_flight.clone());
+                let (app, cfg, registry, in_flight, completions) =
+                    (self.app.clone(), cfg.clone(), self.registry.clone(), in_flight.clone(), self.completions.clone());
                 tokio::spawn(async move {
                     let id = job.id;
-                    run_one(app, &cfg, &registry, job).await;
+                    run_one(app, &cfg, &registry, &completions, job).await;
                     if let Ok(mut set) = in_flight.lock() {
                         set.remove(&id);
                     }
@@ -164,7 +172,7 @@ async fn keep_leases(
     }
 }
 
-async fn run_one(app: App, cfg: &WorkerConfig, registry: &Registry, job: ClaimedJob) {
+async fn run_one(app: App, cfg: &WorkerConfig, registry: &Registry, completions: &Arc<Completions>, job: ClaimedJob) {
     let started = Instant::now();
     let kind = job.kind.clone();
     let outcome: Result<(), JobError> = if job.attempts > job.max_attempts {
@@ -180,7 +188,7 @@ async fn run_one(app: App, cfg: &WorkerConfig, registry: &Registry, job: Claimed
     let now = Ts::now();
     let db = &app.db;
     let recorded = match &outcome {
-        Ok(()) => db.complete_job(job.id, &cfg.id, job.attempts, now).await,
+        Ok(()) => complete(&app, &cfg.id, completions, (job.id, job.attempts)).await,
         Err(e) => {
             let retry_at = match e {
                 JobError::Retry(_) if job.attempts < job.max_attempts => {
@@ -188,7 +196,7 @@ async fn run_one(app: App, cfg: &WorkerConfig, registry: &Registry, job: Claimed
                 }
                 _ => None,
             };
-            db.fail_job(job.id, &cfg.id, job.attempts, &e.to_string(), retry_at, now).await
+            db.fail_job(job.id, &cfg.id, job.attempts, &e.to_string(), retry_at, now).await.map_err(|e| e.to_string())
         }
     };
     let label = match (&outcome, job.attempts >= job.max_attempts) {
@@ -208,6 +216,18 @@ async fn run_one(app: App, cfg: &WorkerConfig, registry: &Registry, job: Claimed
             tracing::error!(job = job.id, kind = %kind, error = %e, "recording the job outcome failed; it will run again after its lease")
         }
     }
+}
+
+/// Records a job done together with the others finishing now.
+async fn complete(app: &App, worker: &str, completions: &Arc<Completions>, claim: (i64, i64)) -> Result<bool, String> {
+    let (db, worker) = (app.db.clone(), worker.to_string());
+    let write = move |claims: Vec<(i64, i64)>| async move {
+        match db.complete_jobs(&worker, &claims, Ts::now()).await {
+            Ok(held) => held.into_iter().map(Ok).collect(),
+            Err(e) => vec![Err(e.to_string()); claims.len()],
+        }
+    };
+    completions.submit(claim, write).await.unwrap_or_else(|| Err("recording the completion was abandoned".into()))
 }
 
 async fn execute(handler: BoxedHandler, app: &App, cfg: &WorkerConfig, job: &ClaimedJob) -> Result<(), JobError> {

@@ -82,11 +82,16 @@ pub(crate) async fn policies(tx: &mut Tx) -> Result<Vec<(PolicyRow, Policy)>> {
 
 async fn matching(tx: &mut Tx, t: &Ticket) -> Result<Option<(PolicyRow, Policy)>> {
     let all = policies(tx).await?;
+    Ok(matching_in(all, t))
+}
+
+/// The first of `all` that applies to the ticket.
+fn matching_in(all: Vec<(PolicyRow, Policy)>, t: &Ticket) -> Option<(PolicyRow, Policy)> {
     if all.is_empty() {
-        return Ok(None);
+        return None;
     }
     let custom: Map<String, Value> = serde_json::from_str(&t.custom_fields).unwrap_or_default();
-    let Some(priority) = Priority::new(t.priority as u8) else { return Ok(None) };
+    let priority = Priority::new(t.priority as u8)?;
     let facts = TicketFacts {
         desk_id: t.desk_id,
         kind: t.kind,
@@ -97,7 +102,7 @@ async fn matching(tx: &mut Tx, t: &Ticket) -> Result<Option<(PolicyRow, Policy)>
     };
     let parsed: Vec<Policy> = all.iter().map(|(_, p)| p.clone()).collect();
     let found = match_policy(&parsed, &facts).map(|p| p.name.clone());
-    Ok(found.and_then(|name| all.into_iter().find(|(_, p)| p.name == name)))
+    found.and_then(|name| all.into_iter().find(|(_, p)| p.name == name))
 }
 
 fn hold(t: &Ticket) -> Option<HoldReason> {
@@ -146,7 +151,36 @@ async fn start_clock(
 }
 
 async fn start_from_policy(tx: &mut Tx, cals: &mut Calendars, t: &Ticket, by: Option<i64>, now: Ts) -> Result<bool> {
-    let Some((row, policy)) = matching(tx, t).await? else { return Ok(false) };
+    let found = matching(tx, t).await?;
+    start_under(tx, cals, t, found, by, now).await
+}
+
+/// Starts the clocks of new tickets that were inserted together (the group commit), reading
+/// the policies once for all of them. Each entry is who logged the ticket, and when.
+pub(crate) async fn track_created(tx: &mut Tx, created: &[(Option<i64>, &Ticket, Ts)]) -> Result<()> {
+    let all = policies(tx).await?;
+    if all.is_empty() {
+        return Ok(());
+    }
+    let mut cals = Calendars::default();
+    for (by, t, at) in created {
+        let found = matching_in(all.clone(), t);
+        if start_under(tx, &mut cals, t, found, *by, engine::micros(*at)).await? {
+            tx.refresh_ticket_sla_due(t.id).await?;
+        }
+    }
+    Ok(())
+}
+
+async fn start_under(
+    tx: &mut Tx,
+    cals: &mut Calendars,
+    t: &Ticket,
+    found: Option<(PolicyRow, Policy)>,
+    by: Option<i64>,
+    now: Ts,
+) -> Result<bool> {
+    let Some((row, policy)) = found else { return Ok(false) };
     let under = Under { id: Some(row.id), name: &row.name, spec: &row.spec, policy: &policy };
     let mut any = false;
     for kind in [TargetKind::FirstResponse, TargetKind::Resolution] {

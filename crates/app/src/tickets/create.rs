@@ -7,7 +7,8 @@ use crate::{emit, App, AppError, Result};
 use opsdesk_domain::ticket::{CustomFieldDef, Kind, Level, Priority, Status, TicketNumber};
 use opsdesk_domain::validation::Checks;
 use opsdesk_domain::{Actor, FieldError, Role};
-use opsdesk_store::tickets::Ticket;
+use opsdesk_store::outbox::NewEvent;
+use opsdesk_store::tickets::{BulkChange, BulkSearchEntry, Ticket};
 use opsdesk_store::{Ts, Tx};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
@@ -69,9 +70,7 @@ impl App {
 
     pub(crate) async fn create_ticket_at(&self, actor: &Actor, input: CreateTicket, now: Ts) -> Result<TicketView> {
         let prepared = self.prepare_ticket(actor, input, now, &mut Lookups::default()).await?;
-        let mut tx = self.db.begin().await?;
-        let t = insert_prepared(&mut tx, actor, prepared, now).await?;
-        tx.commit().await?;
+        let t = self.insert_grouped(actor, prepared, now).await?;
         Ok(TicketView::from(&t))
     }
 
@@ -309,9 +308,97 @@ pub(crate) async fn insert_prepared(tx: &mut Tx, actor: &Actor, p: PreparedTicke
     for w in p.watcher_ids {
         tx.add_watcher(t.id, w).await?;
     }
-    let payload = json!({ "number": t.number, "kind": t.kind, "priority": t.priority, "group_id": t.group_id });
-    emit(tx, "ticket.created", format!("ticket:{}", t.id), actor, payload, now).await?;
+    emit(tx, CREATED, format!("ticket:{}", t.id), actor, created_payload(&t), now).await?;
     Ok(t)
+}
+
+const CREATED: &str = "ticket.created";
+
+fn created_payload(t: &Ticket) -> Value {
+    json!({ "number": t.number, "kind": t.kind, "priority": t.priority, "group_id": t.group_id })
+}
+
+/// Inserts several prepared tickets (each with who logged it and when) as [`insert_prepared`]
+/// does for one, with a few multi-row statements for all of them: the same rows, in the order
+/// given. Fails as a whole; the caller then writes them one by one.
+pub(crate) async fn insert_prepared_batch(tx: &mut Tx, items: &[(&Actor, &PreparedTicket, Ts)]) -> Result<Vec<Ticket>> {
+    let mut external_ids = std::collections::HashSet::new();
+    for (_, p, _) in items {
+        if let Some(ext) = &p.ticket.external_id {
+            if !external_ids.insert(ext.as_str()) || tx.ticket_id_by_external_id(ext).await?.is_some() {
+                return Err(AppError::Conflict {
+                    code: "duplicate_external_id",
+                    message: format!("a ticket with external_id {ext:?} exists"),
+                });
+            }
+        }
+    }
+    let mut drafts: Vec<Ticket> = items.iter().map(|(_, p, _)| p.ticket.clone()).collect();
+    // Numbers per kind, ascending in the order the tickets came.
+    let mut kinds: Vec<Kind> = Vec::new();
+    for t in &drafts {
+        if !kinds.contains(&t.kind) {
+            kinds.push(t.kind);
+        }
+    }
+    for kind in kinds {
+        let of_kind: Vec<usize> = (0..drafts.len()).filter(|&i| drafts[i].kind == kind).collect();
+        let seqs = tx.reserve_ticket_seqs(kind, of_kind.len()).await?;
+        for (i, seq) in of_kind.into_iter().zip(seqs) {
+            drafts[i].number = TicketNumber { kind, seq }.to_string();
+        }
+    }
+    let ids = tx.insert_tickets_bulk(&drafts).await?;
+    for (t, id) in drafts.iter_mut().zip(ids) {
+        t.id = id;
+        t.version = 1;
+        t.updated_at = t.created_at;
+    }
+    let changes: Vec<BulkChange> = drafts
+        .iter()
+        .zip(items)
+        .map(|(t, (actor, _, now))| BulkChange {
+            ticket_id: t.id,
+            actor_id: actor.user_id,
+            field: "created",
+            old_value: None,
+            new_value: Some(t.number.clone()),
+            created_at: *now,
+        })
+        .collect();
+    tx.record_changes_bulk(&changes).await?;
+    let created: Vec<(Option<i64>, &Ticket, Ts)> =
+        drafts.iter().zip(items).map(|(t, (actor, _, now))| (actor.user_id, t, *now)).collect();
+    crate::sla::track::track_created(tx, &created).await?;
+    let entries: Vec<BulkSearchEntry> = drafts
+        .iter()
+        .map(|t| BulkSearchEntry {
+            ticket_id: t.id,
+            public_text: format!("{}\n{}", t.title, t.description),
+            internal_text: String::new(),
+        })
+        .collect();
+    tx.index_tickets_bulk(&entries).await?;
+    for (t, (_, p, _)) in drafts.iter().zip(items) {
+        for w in &p.watcher_ids {
+            tx.add_watcher(t.id, *w).await?;
+        }
+    }
+    let events: Vec<(NewEvent<'_>, Ts)> = drafts
+        .iter()
+        .zip(items)
+        .map(|(t, (actor, _, now))| {
+            let e = NewEvent {
+                kind: CREATED,
+                subject: format!("ticket:{}", t.id),
+                actor_user_id: actor.user_id,
+                payload: created_payload(t),
+            };
+            (e, *now)
+        })
+        .collect();
+    tx.emit_events(&events).await?;
+    Ok(drafts)
 }
 
 /// Configuration read once per batch rather than once per ticket (imports, demo data).

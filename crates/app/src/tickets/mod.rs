@@ -5,6 +5,7 @@
 mod config;
 pub(crate) mod create;
 mod import;
+pub(crate) mod intake;
 mod links;
 mod list;
 mod refs;

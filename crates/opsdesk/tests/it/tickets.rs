@@ -338,6 +338,75 @@ both_backends! {
         d.server.stop().await;
     }
 
+    // Tickets logged at the same moment share a transaction (the group commit); each still
+    // gets its own number, history, search entry, SLA clocks and watchers, and a bad one
+    // (a repeated external id) is refused alone.
+    async fn simultaneous_tickets_commit_together_and_fail_alone(db: TestDb) {
+        let d = desk(&db).await;
+        let r = d.admin.post("/api/v1/sla/policies", json!({"name": "All", "targets": {"first_response": "1h", "resolution": "8h"}})).await;
+        assert_eq!(r.status, 201, "{:?}", r.body);
+        let mut tasks = Vec::new();
+        for i in 0..30 {
+            let c = Client { base: d.agent.base.clone(), http: d.agent.http.clone(), token: d.agent.token.clone(), csrf: None };
+            let kind = if i % 3 == 0 { "service_request" } else { "incident" };
+            // Tickets 10 and 20 carry the same external id: exactly one of them is written.
+            let external = if i == 10 || i == 20 { json!("EXT-SAME") } else { json!(format!("EXT-{i}")) };
+            let watchers = if i == 5 { json!([d.agent_id]) } else { json!([]) };
+            let body = json!({"kind": kind, "title": format!("grouped{i} printer"), "group": "Network", "external_id": external, "watchers": watchers});
+            tasks.push(tokio::spawn(async move { (i, c.post("/api/v1/tickets", body).await) }));
+        }
+        let mut created = Vec::new();
+        let mut refused = Vec::new();
+        for t in tasks {
+            let (i, r) = t.await.expect("task");
+            match r.status {
+                201 => created.push((i, r.body)),
+                409 => {
+                    assert_eq!(r.body["code"], "duplicate_external_id", "{:?}", r.body);
+                    refused.push(i);
+                }
+                s => panic!("ticket {i}: {s} {:?}", r.body),
+            }
+        }
+        assert_eq!(refused.len(), 1, "one of the two with the same external id is refused: {refused:?}");
+        assert!(refused[0] == 10 || refused[0] == 20);
+        assert_eq!(created.len(), 29);
+        let mut incidents: Vec<i64> = Vec::new();
+        let mut requests: Vec<i64> = Vec::new();
+        for (i, t) in &created {
+            let number = t["number"].as_str().expect("number");
+            let (prefix, seq) = number.split_once('-').expect("KIND-N");
+            let seq: i64 = seq.parse().expect("seq");
+            match prefix {
+                "INC" => incidents.push(seq),
+                "REQ" => requests.push(seq),
+                other => panic!("unexpected number {other}"),
+            }
+            let got = d.agent.get(&format!("/api/v1/tickets/{number}")).await;
+            assert_eq!(got.status, 200);
+            assert_eq!(got.body["title"], format!("grouped{i} printer"));
+            assert_eq!(got.body["id"], t["id"]);
+            let sla: Vec<&str> = got.body["sla"].as_array().expect("sla").iter().filter_map(|c| c["target"].as_str()).collect();
+            assert!(sla.contains(&"first_response") && sla.contains(&"resolution"), "{number}: {sla:?}");
+            let tl = d.agent.get(&format!("/api/v1/tickets/{}/timeline", t["id"])).await;
+            let history = tl.body["timeline"]["history"].as_array().expect("history");
+            assert!(history.iter().any(|h| h["field"] == "created" && h["new_value"] == number), "{number}: {history:?}");
+            let watching = tl.body["timeline"]["watchers"].as_array().expect("watchers").len();
+            assert_eq!(watching, usize::from(*i == 5), "{number}");
+            let found = d.agent.get(&format!("/api/v1/tickets?q=grouped{i}")).await;
+            assert_eq!(found.body["items"].as_array().map(Vec::len), Some(1), "search finds {number}: {:?}", found.body);
+        }
+        // Numbers are unique per kind (a refused ticket may leave a gap).
+        for seqs in [&mut incidents, &mut requests] {
+            let n = seqs.len();
+            seqs.sort_unstable();
+            seqs.dedup();
+            assert_eq!(seqs.len(), n);
+        }
+        assert_eq!(incidents.len() + requests.len(), 29);
+        d.server.stop().await;
+    }
+
     async fn attachments_are_downloads_with_limits(db: TestDb) {
         let d = desk(&db).await;
         let t = create(&d.agent, json!({"kind": "incident", "title": "Screenshot attached", "group": "Network"})).await;

@@ -1,15 +1,13 @@
-//! Bulk loading of tickets (the data set generator): the same rows as the one-at-a-time
-//! methods, written with multi-row `INSERT`s so that a million tickets are a few thousand
-//! statements instead of ten million. Nothing here runs on a request path.
+//! Many tickets at once: the same rows as the one-at-a-time methods, written with multi-row
+//! `INSERT`s. The data set generator loads a million tickets in a few thousand statements
+//! instead of ten million, and the group commit of new tickets writes a batch of them in a
+//! handful of statements.
 
 use super::Ticket;
+use crate::multirow::{chunk_rows, values};
 use crate::{Backend, Result, Ts, Tx};
 use opsdesk_domain::ticket::Kind;
 use std::collections::HashMap;
-
-/// SQLite binds at most 32,766 parameters per statement (PostgreSQL 65,535); each multi-row
-/// statement stays below this many.
-const MAX_PARAMS: usize = 30_000;
 
 /// A comment of a bulk load.
 #[derive(Debug, Clone)]
@@ -39,37 +37,6 @@ pub struct BulkSearchEntry {
     pub ticket_id: i64,
     pub public_text: String,
     pub internal_text: String,
-}
-
-/// `VALUES` rows for `rows` copies of `template`. On PostgreSQL its `?` marks become `$1`, `$2`,
-/// ...; SQLite keeps the anonymous `?`, because looking up the name of a numbered parameter
-/// walks a list, which makes binding thousands of `$N` parameters quadratic.
-fn values(backend: Backend, template: &str, rows: usize) -> String {
-    if backend == Backend::Sqlite {
-        return vec![template; rows].join(", ");
-    }
-    let mut out = String::with_capacity(rows * (template.len() + 24));
-    let mut n = 0usize;
-    for r in 0..rows {
-        if r > 0 {
-            out.push_str(", ");
-        }
-        for ch in template.chars() {
-            if ch == '?' {
-                n += 1;
-                out.push('$');
-                out.push_str(&n.to_string());
-            } else {
-                out.push(ch);
-            }
-        }
-    }
-    out
-}
-
-/// Rows per statement for a row of `params` parameters.
-fn chunk_rows(params: usize) -> usize {
-    (MAX_PARAMS / params.max(1)).max(1)
 }
 
 impl Tx {
@@ -115,7 +82,7 @@ impl Tx {
                 values(self.backend(), TEMPLATE, chunk.len())
             );
             let rows: Vec<(i64, String)> = on_tx!(self, |c| {
-                let mut q = sqlx::query_as(&sql);
+                let mut q = sqlx::query_as(&sql).persistent(false);
                 for t in chunk {
                     q = q
                         .bind(&t.number)
@@ -168,7 +135,7 @@ impl Tx {
                 values(self.backend(), "(?, ?, ?, ?, ?, ?)", chunk.len())
             );
             on_tx!(self, |c| {
-                let mut q = sqlx::query(&sql);
+                let mut q = sqlx::query(&sql).persistent(false);
                 for m in chunk {
                     q = q
                         .bind(m.ticket_id)
@@ -192,7 +159,7 @@ impl Tx {
                 values(self.backend(), "(?, ?, ?, ?, ?, ?)", chunk.len())
             );
             on_tx!(self, |c| {
-                let mut q = sqlx::query(&sql);
+                let mut q = sqlx::query(&sql).persistent(false);
                 for h in chunk {
                     q = q
                         .bind(h.ticket_id)
@@ -221,7 +188,7 @@ impl Tx {
         for chunk in entries.chunks(chunk_rows(3)) {
             let sql = format!("{head}{}", values(self.backend(), template, chunk.len()));
             on_tx!(self, |c| {
-                let mut q = sqlx::query(&sql);
+                let mut q = sqlx::query(&sql).persistent(false);
                 for e in chunk {
                     q = q.bind(e.ticket_id).bind(&e.public_text).bind(&e.internal_text);
                 }
@@ -261,17 +228,5 @@ impl Tx {
             on_tx!(self, |c| sqlx::query(sql).execute(c).await?.rows_affected());
         }
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn values_number_the_placeholders_across_rows() {
-        assert_eq!(values(Backend::Postgres, "(?, 1, ?)", 2), "($1, 1, $2), ($3, 1, $4)");
-        assert_eq!(values(Backend::Sqlite, "(?, 1, ?)", 2), "(?, 1, ?), (?, 1, ?)");
-        assert!(chunk_rows(24) * 24 <= 32_766);
     }
 }

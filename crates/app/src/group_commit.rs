@@ -2,25 +2,32 @@
 //! writer and every commit waits for the disk, so a commit per request caps the write rate at
 //! the disk's flush rate; writing everything that waits in one transaction does not.
 //!
-//! Each caller leaves its item in a queue and then takes a turn; a turn writes everything
-//! waiting (up to a limit) and answers each caller with its own result, only after the commit.
-//! Every item brings one turn, so no item is left behind: a turn that finds items writes at
-//! least one of them.
+//! Each caller leaves its item in a queue. If no writer is running, the caller starts one: it
+//! writes everything waiting (up to a limit) in one batch, answers each caller with its own
+//! result (only after the commit), and goes on until the queue is empty. One writer at a time,
+//! started and stopped under the queue's lock, so no item waits without a writer.
 
 use std::future::Future;
 use std::sync::{Arc, Mutex};
 use tokio::sync::oneshot;
 
 pub struct GroupCommit<T, R> {
-    waiting: Mutex<Vec<(T, oneshot::Sender<R>)>>,
-    /// Held while a batch is written; callers queue on it in order (tokio's mutex is fair).
-    turn: tokio::sync::Mutex<()>,
+    state: Mutex<State<T, R>>,
     max_batch: usize,
+}
+
+struct State<T, R> {
+    waiting: Vec<(T, oneshot::Sender<R>)>,
+    /// A writer task is running (it empties `waiting` before it stops).
+    writing: bool,
 }
 
 impl<T: Send + 'static, R: Send + 'static> GroupCommit<T, R> {
     pub fn new(max_batch: usize) -> Arc<Self> {
-        Arc::new(GroupCommit { waiting: Mutex::new(Vec::new()), turn: Default::default(), max_batch: max_batch.max(1) })
+        Arc::new(GroupCommit {
+            state: Mutex::new(State { waiting: Vec::new(), writing: false }),
+            max_batch: max_batch.max(1),
+        })
     }
 
     /// Queues `item` and returns its result once the batch holding it is written. `write`
@@ -28,29 +35,50 @@ impl<T: Send + 'static, R: Send + 'static> GroupCommit<T, R> {
     /// abandoned (its writer panicked).
     pub async fn submit<F, Fut>(self: &Arc<Self>, item: T, write: F) -> Option<R>
     where
-        F: FnOnce(Vec<T>) -> Fut + Send + 'static,
-        Fut: Future<Output = Vec<R>> + Send,
+        F: Fn(Vec<T>) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Vec<R>> + Send + 'static,
     {
         let (answer, answered) = oneshot::channel();
-        self.waiting.lock().unwrap_or_else(|e| e.into_inner()).push((item, answer));
-        // The turn runs in its own task, so a caller that is dropped (a request whose client
-        // went away) cannot abandon the batch it is writing for others.
-        let this = self.clone();
-        tokio::spawn(async move {
-            let _turn = this.turn.lock().await;
-            let (items, answers): (Vec<T>, Vec<oneshot::Sender<R>>) = {
-                let mut waiting = this.waiting.lock().unwrap_or_else(|e| e.into_inner());
-                let n = waiting.len().min(this.max_batch);
-                waiting.drain(..n).unzip()
-            };
-            if items.is_empty() {
-                return;
-            }
-            for (answer, result) in answers.into_iter().zip(write(items).await) {
-                let _ = answer.send(result);
-            }
-        });
+        let start_writer = {
+            let mut state = self.lock();
+            state.waiting.push((item, answer));
+            !std::mem::replace(&mut state.writing, true)
+        };
+        // The writer is its own task, so a caller that is dropped (a request whose client went
+        // away) cannot abandon the batch it is writing for others.
+        if start_writer {
+            tokio::spawn(self.clone().write_all(write));
+        }
         answered.await.ok()
+    }
+
+    async fn write_all<F, Fut>(self: Arc<Self>, write: F)
+    where
+        F: Fn(Vec<T>) -> Fut,
+        Fut: Future<Output = Vec<R>> + Send + 'static,
+    {
+        loop {
+            let (items, answers): (Vec<T>, Vec<oneshot::Sender<R>>) = {
+                let mut state = self.lock();
+                if state.waiting.is_empty() {
+                    state.writing = false;
+                    return;
+                }
+                let n = state.waiting.len().min(self.max_batch);
+                state.waiting.drain(..n).unzip()
+            };
+            // A batch that panics drops its answers (its callers see it abandoned) and the
+            // writer goes on with the next.
+            if let Ok(results) = tokio::spawn(write(items)).await {
+                for (answer, result) in answers.into_iter().zip(results) {
+                    let _ = answer.send(result);
+                }
+            }
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, State<T, R>> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 
@@ -81,5 +109,7 @@ mod tests {
             largest = largest.max(batch);
         }
         assert!(largest > 1, "no batch held more than one item");
+        let state = gc.lock();
+        assert!(state.waiting.is_empty() && !state.writing, "the writer stopped with the queue empty");
     }
 }

@@ -162,9 +162,10 @@ impl Db {
                     .max_connections(1)
                     .min_connections(1)
                     .acquire_timeout(Duration::from_secs(30))
-                    // A ping before every use is a round trip to the connection's thread; a
-                    // connection opened a moment ago by a one-shot command is alive.
-                    .test_before_acquire(!opts.single_connection)
+                    // A ping before every use is a round trip to the connection's thread, and
+                    // a SQLite connection is a file handle in this process: there is no peer
+                    // that could have gone away.
+                    .test_before_acquire(false)
                     .connect_with(base.clone())
                     .await
                     .map_err(fail)?;
@@ -173,6 +174,7 @@ impl Db {
                 } else {
                     SqlitePoolOptions::new()
                         .max_connections(opts.max_connections.max(1))
+                        .test_before_acquire(false)
                         .acquire_timeout(Duration::from_secs(30))
                         .connect_with(reader_opts)
                         .await

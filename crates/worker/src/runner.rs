@@ -221,10 +221,13 @@ async fn run_one(app: App, cfg: &WorkerConfig, registry: &Registry, completions:
 /// Records a job done together with the others finishing now.
 async fn complete(app: &App, worker: &str, completions: &Arc<Completions>, claim: (i64, i64)) -> Result<bool, String> {
     let (db, worker) = (app.db.clone(), worker.to_string());
-    let write = move |claims: Vec<(i64, i64)>| async move {
-        match db.complete_jobs(&worker, &claims, Ts::now()).await {
-            Ok(held) => held.into_iter().map(Ok).collect(),
-            Err(e) => vec![Err(e.to_string()); claims.len()],
+    let write = move |claims: Vec<(i64, i64)>| {
+        let (db, worker) = (db.clone(), worker.clone());
+        async move {
+            match db.complete_jobs(&worker, &claims, Ts::now()).await {
+                Ok(held) => held.into_iter().map(Ok).collect(),
+                Err(e) => vec![Err(e.to_string()); claims.len()],
+            }
         }
     };
     completions.submit(claim, write).await.unwrap_or_else(|| Err("recording the completion was abandoned".into()))

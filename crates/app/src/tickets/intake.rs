@@ -27,8 +27,10 @@ impl App {
     /// once it is committed.
     pub(crate) async fn insert_grouped(&self, actor: &Actor, ticket: PreparedTicket, now: Ts) -> Result<Ticket> {
         let app = self.clone();
-        let written =
-            self.intake.submit((actor.clone(), ticket, now), move |batch| async move { app.write(batch).await });
+        let written = self.intake.submit((actor.clone(), ticket, now), move |batch| {
+            let app = app.clone();
+            async move { app.write(batch).await }
+        });
         written.await.unwrap_or_else(|| Err(AppError::Internal("the batch of this ticket was abandoned".into())))
     }
 

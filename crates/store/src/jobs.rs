@@ -61,15 +61,17 @@ pub struct NewJob<'a> {
 const JOB_COLS: &str = "id, kind, payload, state, attempts, max_attempts, run_at, leased_by, last_error, unique_key, \
                         created_at, updated_at, finished_at";
 
+/// The columns a new job is written with, in the order both enqueue methods bind them.
+const INSERT_JOB: &str =
+    "INSERT INTO jobs (kind, payload, state, attempts, max_attempts, run_at, unique_key, created_at, updated_at) VALUES ";
+
 impl Tx {
-    /// Enqueues a job; returns `None` when a job with the same unique key already exists.
     /// Enqueues several jobs with one statement per few thousand; a job whose unique key
     /// exists is skipped, as in [`enqueue_job`](Tx::enqueue_job).
     pub async fn enqueue_jobs(&mut self, jobs: &[NewJob<'_>], now: Ts) -> Result<()> {
         for chunk in jobs.chunks(chunk_rows(6)) {
             let sql = format!(
-                "INSERT INTO jobs (kind, payload, state, attempts, max_attempts, run_at, unique_key, created_at, updated_at) \
-                 VALUES {} ON CONFLICT (unique_key) DO NOTHING",
+                "{INSERT_JOB}{} ON CONFLICT (unique_key) DO NOTHING",
                 values(self.backend(), "(?, ?, 'queued', 0, ?, ?, ?, ?, ?)", chunk.len())
             );
             on_tx!(self, |c| {
@@ -90,20 +92,21 @@ impl Tx {
         Ok(())
     }
 
+    /// Enqueues a job; returns `None` when a job with the same unique key already exists.
     pub async fn enqueue_job(&mut self, j: &NewJob<'_>, now: Ts) -> Result<Option<i64>> {
+        let sql = format!(
+            "{INSERT_JOB}($1, $2, 'queued', 0, $3, $4, $5, $6, $6) ON CONFLICT (unique_key) DO NOTHING RETURNING id"
+        );
         let row: Option<(i64,)> = on_tx!(self, |c| {
-            sqlx::query_as(
-            "INSERT INTO jobs (kind, payload, state, attempts, max_attempts, run_at, unique_key, created_at, updated_at) \
-             VALUES ($1, $2, 'queued', 0, $3, $4, $5, $6, $6) ON CONFLICT (unique_key) DO NOTHING RETURNING id"
-        )
-        .bind(j.kind)
-        .bind(j.payload.to_string())
-        .bind(j.max_attempts)
-        .bind(j.run_at)
-        .bind(j.unique_key)
-        .bind(now)
-        .fetch_optional(c)
-        .await?
+            sqlx::query_as(&sql)
+                .bind(j.kind)
+                .bind(j.payload.to_string())
+                .bind(j.max_attempts)
+                .bind(j.run_at)
+                .bind(j.unique_key)
+                .bind(now)
+                .fetch_optional(c)
+                .await?
         });
         Ok(row.map(|r| r.0))
     }

@@ -4,6 +4,11 @@
 use clap::Parser;
 use std::process::ExitCode;
 
+/// mimalloc rather than glibc's allocator: see docs/PERFORMANCE.md (list and search at 32
+/// clients spent a tenth of the server's time in malloc and free).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = opsdesk::cli::Cli::parse();
     let runtime = match cli.runtime() {

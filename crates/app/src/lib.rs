@@ -68,7 +68,7 @@ pub(crate) async fn emit(
     payload: serde_json::Value,
     now: Ts,
 ) -> Result<()> {
-    tx.emit_event(&NewEvent { kind, subject, actor_user_id: actor.user_id, payload }, now).await?;
+    tx.emit_events(&[(NewEvent { kind, subject, actor_user_id: actor.user_id, payload }, now)]).await?;
     Ok(())
 }
 

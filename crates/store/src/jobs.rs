@@ -6,7 +6,7 @@
 //! (`leased_by` and `attempts`), so a worker that lost its lease cannot overwrite the outcome
 //! of the one that took over.
 
-use crate::multirow::{chunk_rows, numbered, values};
+use crate::multirow::{cached, chunk_rows, numbered, values};
 use crate::{Db, Result, StoreError, Ts, Tx};
 use serde::Serialize;
 
@@ -61,21 +61,19 @@ pub struct NewJob<'a> {
 const JOB_COLS: &str = "id, kind, payload, state, attempts, max_attempts, run_at, leased_by, last_error, unique_key, \
                         created_at, updated_at, finished_at";
 
-/// The columns a new job is written with, in the order both enqueue methods bind them.
-const INSERT_JOB: &str =
-    "INSERT INTO jobs (kind, payload, state, attempts, max_attempts, run_at, unique_key, created_at, updated_at) VALUES ";
-
 impl Tx {
-    /// Enqueues several jobs with one statement per few thousand; a job whose unique key
-    /// exists is skipped, as in [`enqueue_job`](Tx::enqueue_job).
-    pub async fn enqueue_jobs(&mut self, jobs: &[NewJob<'_>], now: Ts) -> Result<()> {
+    /// Enqueues jobs with one statement per few thousand; a job whose unique key exists is
+    /// skipped. Returns the ids of the jobs enqueued (in no particular order).
+    pub async fn enqueue_jobs(&mut self, jobs: &[NewJob<'_>], now: Ts) -> Result<Vec<i64>> {
+        let mut ids = Vec::with_capacity(jobs.len());
         for chunk in jobs.chunks(chunk_rows(6)) {
             let sql = format!(
-                "{INSERT_JOB}{} ON CONFLICT (unique_key) DO NOTHING",
+                "INSERT INTO jobs (kind, payload, state, attempts, max_attempts, run_at, unique_key, created_at, \
+                 updated_at) VALUES {} ON CONFLICT (unique_key) DO NOTHING RETURNING id",
                 values(self.backend(), "(?, ?, 'queued', 0, ?, ?, ?, ?, ?)", chunk.len())
             );
-            on_tx!(self, |c| {
-                let mut q = sqlx::query(&sql).persistent(false);
+            let rows: Vec<(i64,)> = on_tx!(self, |c| {
+                let mut q = sqlx::query_as(&sql).persistent(cached(chunk.len()));
                 for j in chunk {
                     q = q
                         .bind(j.kind)
@@ -86,29 +84,16 @@ impl Tx {
                         .bind(now)
                         .bind(now);
                 }
-                q.execute(c).await?.rows_affected()
+                q.fetch_all(c).await?
             });
+            ids.extend(rows.into_iter().map(|r| r.0));
         }
-        Ok(())
+        Ok(ids)
     }
 
     /// Enqueues a job; returns `None` when a job with the same unique key already exists.
     pub async fn enqueue_job(&mut self, j: &NewJob<'_>, now: Ts) -> Result<Option<i64>> {
-        let sql = format!(
-            "{INSERT_JOB}($1, $2, 'queued', 0, $3, $4, $5, $6, $6) ON CONFLICT (unique_key) DO NOTHING RETURNING id"
-        );
-        let row: Option<(i64,)> = on_tx!(self, |c| {
-            sqlx::query_as(&sql)
-                .bind(j.kind)
-                .bind(j.payload.to_string())
-                .bind(j.max_attempts)
-                .bind(j.run_at)
-                .bind(j.unique_key)
-                .bind(now)
-                .fetch_optional(c)
-                .await?
-        });
-        Ok(row.map(|r| r.0))
+        Ok(self.enqueue_jobs(std::slice::from_ref(j), now).await?.pop())
     }
 }
 
@@ -181,7 +166,7 @@ impl Db {
                 ),
             );
             let ids: Vec<(i64,)> = on_tx!(&mut tx, |c| {
-                let mut q = sqlx::query_as(&sql).persistent(false).bind(now).bind(now).bind(leased_by);
+                let mut q = sqlx::query_as(&sql).persistent(cached(chunk.len())).bind(now).bind(now).bind(leased_by);
                 for (id, attempts) in chunk {
                     q = q.bind(id).bind(attempts);
                 }

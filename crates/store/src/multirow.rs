@@ -1,9 +1,10 @@
 //! Multi-row `INSERT`s: one statement for many rows, so that a batch costs a few statements
 //! instead of one per row (bulk loads, and the group commit of new tickets).
 //!
-//! Such statements are run with `persistent(false)`: their text differs with the number of
-//! rows, and caching a prepared statement per size (each holding a program for thousands of
-//! parameters) grew a server by over 100 MB under load.
+//! Only their one-row form is kept in sqlx's statement cache ([`cached`]): their text differs
+//! with the number of rows, so caching every size would fill the cache (100 statements per
+//! connection) with large programs that run once, and push out the statements that repeat.
+//! The one-row form is what a single ticket or job (mail, import, the CLI) runs again and again.
 
 use crate::Backend;
 
@@ -35,6 +36,11 @@ pub(crate) fn values(backend: Backend, template: &str, rows: usize) -> String {
         }
     }
     out
+}
+
+/// Whether a statement of `rows` rows is kept prepared in the connection's statement cache.
+pub(crate) fn cached(rows: usize) -> bool {
+    rows == 1
 }
 
 /// `sql` with its `?` marks as the backend wants them (see [`values`]).

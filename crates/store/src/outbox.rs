@@ -1,7 +1,7 @@
 //! The transactional outbox: every command writes one event row in the same transaction as its
 //! change; the worker dispatches pending events to their subscribers as jobs.
 
-use crate::multirow::{chunk_rows, numbered, values};
+use crate::multirow::{cached, chunk_rows, numbered, values};
 use crate::{Result, Ts, Tx};
 use serde::Serialize;
 
@@ -34,7 +34,7 @@ impl Tx {
                 values(self.backend(), "(?, ?, ?, ?, ?)", chunk.len())
             );
             on_tx!(self, |c| {
-                let mut q = sqlx::query(&sql).persistent(false);
+                let mut q = sqlx::query(&sql).persistent(cached(chunk.len()));
                 for (e, at) in chunk {
                     q = q.bind(e.kind).bind(&e.subject).bind(e.actor_user_id).bind(e.payload.to_string()).bind(*at);
                 }
@@ -42,22 +42,6 @@ impl Tx {
             });
         }
         Ok(())
-    }
-
-    pub async fn emit_event(&mut self, e: &NewEvent<'_>, now: Ts) -> Result<i64> {
-        let row: (i64,) = on_tx!(self, |c| {
-            sqlx::query_as(
-            "INSERT INTO events (kind, subject, actor_user_id, payload, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id"
-        )
-        .bind(e.kind)
-        .bind(&e.subject)
-        .bind(e.actor_user_id)
-        .bind(e.payload.to_string())
-        .bind(now)
-        .fetch_one(c)
-        .await?
-        });
-        Ok(row.0)
     }
 
     /// The oldest undispatched events, locked for this transaction on PostgreSQL so that two
@@ -78,7 +62,7 @@ impl Tx {
                 &format!("UPDATE events SET dispatched_at = ? WHERE id IN ({})", vec!["?"; chunk.len()].join(", ")),
             );
             on_tx!(self, |c| {
-                let mut q = sqlx::query(&sql).persistent(false).bind(now);
+                let mut q = sqlx::query(&sql).persistent(cached(chunk.len())).bind(now);
                 for id in chunk {
                     q = q.bind(id);
                 }

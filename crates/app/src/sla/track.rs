@@ -12,22 +12,14 @@ use opsdesk_store::{Ts, Tx};
 use serde_json::{Map, Value};
 
 /// What a ticket command did, as far as SLAs care. `ticket` (given to [`track`]) is the
-/// ticket after the change.
+/// ticket after the change. New tickets start their clocks in [`track_created`].
 pub(crate) enum Change<'a> {
-    Created,
     /// A comment by the actor; public or an internal note.
-    Commented {
-        public: bool,
-    },
+    Commented { public: bool },
     /// A status change, with the public comment it carried, if any.
-    Moved {
-        before: &'a Ticket,
-        public_reply: bool,
-    },
+    Moved { before: &'a Ticket, public_reply: bool },
     /// Fields changed (a priority change re-plans).
-    Updated {
-        before: &'a Ticket,
-    },
+    Updated { before: &'a Ticket },
 }
 
 /// Updates the ticket's clocks for `change`. Never fails the command for a clock that does
@@ -37,7 +29,6 @@ pub(crate) async fn track(tx: &mut Tx, actor: &Actor, ticket: &Ticket, change: C
     let mut cals = Calendars::default();
     let by = actor.user_id;
     let changed = match change {
-        Change::Created => start_from_policy(tx, &mut cals, ticket, by, now).await?,
         Change::Commented { public: false } => false,
         Change::Commented { public: true } => {
             if actor.role != Role::Requester {
@@ -82,11 +73,11 @@ pub(crate) async fn policies(tx: &mut Tx) -> Result<Vec<(PolicyRow, Policy)>> {
 
 async fn matching(tx: &mut Tx, t: &Ticket) -> Result<Option<(PolicyRow, Policy)>> {
     let all = policies(tx).await?;
-    Ok(matching_in(all, t))
+    Ok(matching_in(&all, t).cloned())
 }
 
 /// The first of `all` that applies to the ticket.
-fn matching_in(all: Vec<(PolicyRow, Policy)>, t: &Ticket) -> Option<(PolicyRow, Policy)> {
+fn matching_in<'a>(all: &'a [(PolicyRow, Policy)], t: &Ticket) -> Option<&'a (PolicyRow, Policy)> {
     if all.is_empty() {
         return None;
     }
@@ -102,7 +93,7 @@ fn matching_in(all: Vec<(PolicyRow, Policy)>, t: &Ticket) -> Option<(PolicyRow, 
     };
     let parsed: Vec<Policy> = all.iter().map(|(_, p)| p.clone()).collect();
     let found = match_policy(&parsed, &facts).map(|p| p.name.clone());
-    found.and_then(|name| all.into_iter().find(|(_, p)| p.name == name))
+    found.and_then(|name| all.iter().find(|(_, p)| p.name == name))
 }
 
 fn hold(t: &Ticket) -> Option<HoldReason> {
@@ -152,7 +143,7 @@ async fn start_clock(
 
 async fn start_from_policy(tx: &mut Tx, cals: &mut Calendars, t: &Ticket, by: Option<i64>, now: Ts) -> Result<bool> {
     let found = matching(tx, t).await?;
-    start_under(tx, cals, t, found, by, now).await
+    start_under(tx, cals, t, found.as_ref(), by, now).await
 }
 
 /// Starts the clocks of new tickets that were inserted together (the group commit), reading
@@ -164,7 +155,7 @@ pub(crate) async fn track_created(tx: &mut Tx, created: &[(Option<i64>, &Ticket,
     }
     let mut cals = Calendars::default();
     for (by, t, at) in created {
-        let found = matching_in(all.clone(), t);
+        let found = matching_in(&all, t);
         if start_under(tx, &mut cals, t, found, *by, engine::micros(*at)).await? {
             tx.refresh_ticket_sla_due(t.id).await?;
         }
@@ -176,12 +167,12 @@ async fn start_under(
     tx: &mut Tx,
     cals: &mut Calendars,
     t: &Ticket,
-    found: Option<(PolicyRow, Policy)>,
+    found: Option<&(PolicyRow, Policy)>,
     by: Option<i64>,
     now: Ts,
 ) -> Result<bool> {
     let Some((row, policy)) = found else { return Ok(false) };
-    let under = Under { id: Some(row.id), name: &row.name, spec: &row.spec, policy: &policy };
+    let under = Under { id: Some(row.id), name: &row.name, spec: &row.spec, policy };
     let mut any = false;
     for kind in [TargetKind::FirstResponse, TargetKind::Resolution] {
         any |= start_clock(tx, cals, t, &under, kind, by, now).await?;

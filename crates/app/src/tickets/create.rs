@@ -3,7 +3,7 @@
 
 use super::refs::Ref;
 use super::{body_text, one_line, TicketView, DESCRIPTION_MAX, TITLE_MAX};
-use crate::{emit, App, AppError, Result};
+use crate::{App, AppError, Result};
 use opsdesk_domain::ticket::{CustomFieldDef, Kind, Level, Priority, Status, TicketNumber};
 use opsdesk_domain::validation::Checks;
 use opsdesk_domain::{Actor, FieldError, Role};
@@ -288,28 +288,11 @@ impl PreparedTicket {
     }
 }
 
-/// Inserts a prepared ticket: number, row, history, search entry, watchers and event.
+/// Inserts a prepared ticket: number, row, history, SLA clocks, search entry, watchers and
+/// event (a batch of one; see [`insert_prepared_batch`]).
 pub(crate) async fn insert_prepared(tx: &mut Tx, actor: &Actor, p: PreparedTicket, now: Ts) -> Result<Ticket> {
-    let mut draft = p.ticket;
-    if let Some(ext) = &draft.external_id {
-        if tx.ticket_id_by_external_id(ext).await?.is_some() {
-            return Err(AppError::Conflict {
-                code: "duplicate_external_id",
-                message: format!("a ticket with external_id {ext:?} exists"),
-            });
-        }
-    }
-    let seq = tx.next_ticket_seq(draft.kind).await?;
-    draft.number = TicketNumber { kind: draft.kind, seq }.to_string();
-    let t = tx.insert_ticket(&draft).await?;
-    tx.record_change(t.id, actor.user_id, "created", None, Some(&t.number), now).await?;
-    crate::sla::track::track(tx, actor, &t, crate::sla::track::Change::Created, now).await?;
-    tx.index_ticket(t.id, &format!("{}\n{}", t.title, t.description)).await?;
-    for w in p.watcher_ids {
-        tx.add_watcher(t.id, w).await?;
-    }
-    emit(tx, CREATED, format!("ticket:{}", t.id), actor, created_payload(&t), now).await?;
-    Ok(t)
+    let mut written = insert_prepared_batch(tx, &[(actor, &p, now)]).await?;
+    written.pop().ok_or_else(|| AppError::Internal("inserting a ticket returned none".into()))
 }
 
 const CREATED: &str = "ticket.created";
@@ -318,9 +301,9 @@ fn created_payload(t: &Ticket) -> Value {
     json!({ "number": t.number, "kind": t.kind, "priority": t.priority, "group_id": t.group_id })
 }
 
-/// Inserts several prepared tickets (each with who logged it and when) as [`insert_prepared`]
-/// does for one, with a few multi-row statements for all of them: the same rows, in the order
-/// given. Fails as a whole; the caller then writes them one by one.
+/// Inserts prepared tickets (each with who logged it and when) with a few multi-row statements
+/// for all of them, in the order given. Fails as a whole (the group commit then writes them
+/// one by one).
 pub(crate) async fn insert_prepared_batch(tx: &mut Tx, items: &[(&Actor, &PreparedTicket, Ts)]) -> Result<Vec<Ticket>> {
     let mut external_ids = std::collections::HashSet::new();
     for (_, p, _) in items {
@@ -348,11 +331,10 @@ pub(crate) async fn insert_prepared_batch(tx: &mut Tx, items: &[(&Actor, &Prepar
             drafts[i].number = TicketNumber { kind, seq }.to_string();
         }
     }
+    // Drafts are prepared at version 1 with `updated_at` = `created_at`: only the id is new.
     let ids = tx.insert_tickets_bulk(&drafts).await?;
     for (t, id) in drafts.iter_mut().zip(ids) {
         t.id = id;
-        t.version = 1;
-        t.updated_at = t.created_at;
     }
     let changes: Vec<BulkChange> = drafts
         .iter()

@@ -4,7 +4,7 @@
 //! handful of statements.
 
 use super::Ticket;
-use crate::multirow::{chunk_rows, values};
+use crate::multirow::{cached, chunk_rows, values};
 use crate::{Backend, Result, Ts, Tx};
 use opsdesk_domain::ticket::Kind;
 use std::collections::HashMap;
@@ -82,7 +82,7 @@ impl Tx {
                 values(self.backend(), TEMPLATE, chunk.len())
             );
             let rows: Vec<(i64, String)> = on_tx!(self, |c| {
-                let mut q = sqlx::query_as(&sql).persistent(false);
+                let mut q = sqlx::query_as(&sql).persistent(cached(chunk.len()));
                 for t in chunk {
                     q = q
                         .bind(&t.number)
@@ -135,7 +135,7 @@ impl Tx {
                 values(self.backend(), "(?, ?, ?, ?, ?, ?)", chunk.len())
             );
             on_tx!(self, |c| {
-                let mut q = sqlx::query(&sql).persistent(false);
+                let mut q = sqlx::query(&sql).persistent(cached(chunk.len()));
                 for m in chunk {
                     q = q
                         .bind(m.ticket_id)
@@ -159,7 +159,7 @@ impl Tx {
                 values(self.backend(), "(?, ?, ?, ?, ?, ?)", chunk.len())
             );
             on_tx!(self, |c| {
-                let mut q = sqlx::query(&sql).persistent(false);
+                let mut q = sqlx::query(&sql).persistent(cached(chunk.len()));
                 for h in chunk {
                     q = q
                         .bind(h.ticket_id)
@@ -175,8 +175,8 @@ impl Tx {
         Ok(())
     }
 
-    /// Creates whole search entries (what [`index_ticket`](Tx::index_ticket) followed by
-    /// [`index_comment`](Tx::index_comment) for each note would leave).
+    /// Creates whole search entries: a new ticket's title and description as its public text,
+    /// or (bulk loads) what [`index_comment`](Tx::index_comment) for each comment would leave.
     pub async fn index_tickets_bulk(&mut self, entries: &[BulkSearchEntry]) -> Result<()> {
         let (head, template) = match self.backend() {
             Backend::Sqlite => ("INSERT INTO ticket_search (rowid, public_text, internal_text) VALUES ", "(?, ?, ?)"),
@@ -188,7 +188,7 @@ impl Tx {
         for chunk in entries.chunks(chunk_rows(3)) {
             let sql = format!("{head}{}", values(self.backend(), template, chunk.len()));
             on_tx!(self, |c| {
-                let mut q = sqlx::query(&sql).persistent(false);
+                let mut q = sqlx::query(&sql).persistent(cached(chunk.len()));
                 for e in chunk {
                     q = q.bind(e.ticket_id).bind(&e.public_text).bind(&e.internal_text);
                 }

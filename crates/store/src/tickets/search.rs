@@ -6,29 +6,6 @@ use super::filter::{Arg, Sql, TextTerm};
 use crate::{Backend, Db, Result, Tx};
 
 impl Tx {
-    /// Creates the search entry of a new ticket.
-    pub async fn index_ticket(&mut self, ticket_id: i64, public_text: &str) -> Result<()> {
-        match self.backend() {
-            Backend::Sqlite => on_tx!(self, |c| sqlx::query(
-                "INSERT INTO ticket_search (rowid, public_text, internal_text) VALUES ($1, $2, '')"
-            )
-            .bind(ticket_id)
-            .bind(public_text)
-            .execute(c)
-            .await?
-            .rows_affected()),
-            Backend::Postgres => on_tx!(self, |c| sqlx::query(
-                "INSERT INTO ticket_search (ticket_id, public_text) VALUES ($1, to_tsvector('english', $2))"
-            )
-            .bind(ticket_id)
-            .bind(public_text)
-            .execute(c)
-            .await?
-            .rows_affected()),
-        };
-        Ok(())
-    }
-
     /// Adds a comment's text to the ticket's search entry.
     pub async fn index_comment(&mut self, ticket_id: i64, body: &str, public: bool) -> Result<()> {
         let sql = match (self.backend(), public) {

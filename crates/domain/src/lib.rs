@@ -4,6 +4,7 @@
 #![forbid(unsafe_code)]
 
 pub mod access;
+pub mod approval;
 pub mod identity;
 pub mod kb;
 pub mod query;

@@ -12,6 +12,9 @@ pub enum AppError {
     NotFound,
     #[error("not allowed")]
     Forbidden,
+    /// Not allowed, for a reason the client can act on (`not_an_approver`).
+    #[error("{message}")]
+    Refused { code: &'static str, message: String },
     #[error("not authenticated")]
     Unauthenticated,
     #[error("email or password is wrong")]

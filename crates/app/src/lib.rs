@@ -3,6 +3,7 @@
 //! only way state changes, whatever edge (HTTP, CLI, worker) a request arrives through.
 #![forbid(unsafe_code)]
 
+pub mod approvals;
 pub mod audit;
 pub mod auth;
 pub mod demo;

@@ -41,6 +41,9 @@ pub struct UpdateUser {
     pub active: Option<bool>,
     pub sees_all_groups: Option<bool>,
     pub password: Option<String>,
+    /// The user's manager (id or email); `null` removes it. Admins only.
+    #[serde(default, deserialize_with = "crate::nullable")]
+    pub manager: Option<Option<crate::tickets::Ref>>,
 }
 
 impl App {
@@ -102,7 +105,8 @@ impl App {
             let privileged = input.role.is_some()
                 || input.organization_id.is_some()
                 || input.active.is_some()
-                || input.sees_all_groups.is_some();
+                || input.sees_all_groups.is_some()
+                || input.manager.is_some();
             if privileged {
                 return Err(AppError::Forbidden);
             }
@@ -121,6 +125,22 @@ impl App {
         if actor.user_id == Some(user_id) && (input.active == Some(false) || role.is_some_and(|r| r != Role::Admin)) {
             checks.push(FieldError::new("role", "self_lockout", "admins cannot demote or deactivate themselves"));
         }
+        let manager = match &input.manager {
+            Some(Some(r)) => match self.resolve_user(r, "manager").await {
+                Ok(m) if m.id == user_id => {
+                    checks.push(FieldError::new("manager", "self_manager", "a user cannot be their own manager"));
+                    None
+                }
+                Ok(m) => Some(Some(m.id)),
+                Err(AppError::Invalid(inv)) => {
+                    inv.0.into_iter().for_each(|e| checks.push(e));
+                    None
+                }
+                Err(e) => return Err(e),
+            },
+            Some(None) => Some(None),
+            None => None,
+        };
         checks.finish()?;
         let hash = match password {
             Some(p) => Some(hash_password(p.expose().to_string()).await?),
@@ -152,6 +172,9 @@ impl App {
         if let Some(s) = input.sees_all_groups {
             after.sees_all_groups = s;
         }
+        if let Some(m) = manager {
+            after.manager_id = m;
+        }
         after.updated_at = now;
         tx.update_user(&after).await?;
 
@@ -173,6 +196,10 @@ impl App {
         }
         if before.sees_all_groups != after.sees_all_groups {
             let e = audit("user.group_scope_changed", json!({ "sees_all_groups": after.sees_all_groups }));
+            tx.append_audit(&e, now).await?;
+        }
+        if before.manager_id != after.manager_id {
+            let e = audit("user.manager_changed", json!({ "from": before.manager_id, "to": after.manager_id }));
             tx.append_audit(&e, now).await?;
         }
         if let Some(h) = &hash {

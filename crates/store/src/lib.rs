@@ -10,6 +10,7 @@ mod error;
 mod multirow;
 mod time;
 
+pub mod approvals;
 pub mod audit;
 pub mod groups;
 pub mod jobs;

@@ -101,7 +101,7 @@ impl Db {
         };
         let sql = format!(
             "SELECT t.id AS token_id, (t.revoked_at IS NOT NULL) AS revoked, t.last_used_at AS token_last_used_at, \
-             u.id, u.email, u.name, u.role, u.time_zone, u.locale, u.organization_id, u.active, u.sees_all_groups, \
+             u.id, u.email, u.name, u.role, u.time_zone, u.locale, u.organization_id, u.active, u.sees_all_groups, u.manager_id, \
              u.created_at, u.updated_at, \
              (SELECT {groups} FROM group_members m WHERE m.user_id = u.id) AS group_ids \
              FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1"

@@ -6,7 +6,7 @@ use serde::Serialize;
 
 macro_rules! user_cols {
     () => {
-        "id, email, name, role, time_zone, locale, organization_id, active, sees_all_groups, created_at, updated_at"
+        "id, email, name, role, time_zone, locale, organization_id, active, sees_all_groups, manager_id, created_at, updated_at"
     };
 }
 
@@ -23,6 +23,9 @@ pub struct User {
     pub organization_id: Option<i64>,
     pub active: bool,
     pub sees_all_groups: bool,
+    /// Who approves for this person when an approval asks for "the requester's manager".
+    #[serde(rename = "manager")]
+    pub manager_id: Option<i64>,
     pub created_at: Ts,
     pub updated_at: Ts,
 }
@@ -78,7 +81,7 @@ impl Tx {
     /// Writes back the mutable profile and access fields of a user.
     pub async fn update_user(&mut self, u: &User) -> Result<()> {
         const SQL: &str = "UPDATE users SET name = $2, role = $3, time_zone = $4, locale = $5, organization_id = $6, \
-                           active = $7, sees_all_groups = $8, updated_at = $9 WHERE id = $1";
+                           active = $7, sees_all_groups = $8, updated_at = $9, manager_id = $10 WHERE id = $1";
         let n = on_tx!(self, |c| sqlx::query(SQL)
             .bind(u.id)
             .bind(&u.name)
@@ -89,6 +92,7 @@ impl Tx {
             .bind(u.active)
             .bind(u.sees_all_groups)
             .bind(u.updated_at)
+            .bind(u.manager_id)
             .execute(c)
             .await?
             .rows_affected());

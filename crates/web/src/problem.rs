@@ -108,6 +108,7 @@ impl From<AppError> for Problem {
             }
             AppError::NotFound => Problem::not_found(),
             AppError::Forbidden => Problem::new(StatusCode::FORBIDDEN, "forbidden", "your role does not allow this"),
+            AppError::Refused { code, message } => Problem::new(StatusCode::FORBIDDEN, code, message),
             AppError::Unauthenticated => Problem::new(
                 StatusCode::UNAUTHORIZED,
                 "unauthenticated",

@@ -33,6 +33,7 @@ pub fn register(r: &mut Registry) {
         payload: serde_json::json!({}),
     });
     crate::mail::register(r);
+    crate::approvals::register(r);
     r.schedule(Schedule {
         name: "auto-close-resolved".into(),
         every: Duration::from_secs(300),

@@ -3,6 +3,7 @@
 //! share one PostgreSQL database; each job and each scheduled occurrence runs once.
 #![forbid(unsafe_code)]
 
+pub mod approvals;
 pub mod builtin;
 pub mod mail;
 pub mod mailbox;

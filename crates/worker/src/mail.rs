@@ -46,39 +46,42 @@ async fn send(ctx: JobContext, payload: serde_json::Value) -> Result<(), JobErro
         ctx.app.record_delivery(mail_id, Some("the message has no envelope"), true).await?;
         return Err(JobError::Permanent("no envelope".into()));
     };
+    match deliver(&url, from, to, &raw).await {
+        Ok(()) => {
+            ctx.app.record_delivery(mail_id, None, false).await?;
+            Ok(())
+        }
+        Err(Delivery::Permanent(err)) => {
+            ctx.app.record_delivery(mail_id, Some(&err), true).await?;
+            Err(JobError::Permanent(err))
+        }
+        Err(Delivery::Temporary(err)) => {
+            ctx.app.record_delivery(mail_id, Some(&err), last).await?;
+            Err(JobError::Retry(err))
+        }
+    }
+}
+
+/// Why a delivery failed: for good (bad address, refused by the relay) or for now.
+pub(crate) enum Delivery {
+    Permanent(String),
+    Temporary(String),
+}
+
+/// Sends `raw` from `from` to `to` through the relay at `url`.
+pub(crate) async fn deliver(url: &str, from: &str, to: &str, raw: &[u8]) -> Result<(), Delivery> {
     let envelope = match (from.parse(), to.parse()) {
         (Ok(f), Ok(t)) => Envelope::new(Some(f), vec![t]).map_err(|e| e.to_string()),
         (Err(e), _) | (_, Err(e)) => Err(e.to_string()),
     };
-    let envelope = match envelope {
-        Ok(e) => e,
-        Err(e) => {
-            ctx.app.record_delivery(mail_id, Some(&format!("bad address: {e}")), true).await?;
-            return Err(JobError::Permanent(format!("bad address: {e}")));
-        }
-    };
-    let transport = match AsyncSmtpTransport::<Tokio1Executor>::from_url(&url) {
+    let envelope = envelope.map_err(|e| Delivery::Permanent(format!("bad address: {e}")))?;
+    let transport = match AsyncSmtpTransport::<Tokio1Executor>::from_url(url) {
         Ok(b) => b.timeout(Some(Duration::from_secs(30))).build(),
-        Err(e) => {
-            let err = format!("bad SMTP URL: {e}");
-            ctx.app.record_delivery(mail_id, Some(&err), last).await?;
-            return Err(JobError::Retry(err));
-        }
+        Err(e) => return Err(Delivery::Temporary(format!("bad SMTP URL: {e}"))),
     };
-    match transport.send_raw(&envelope, &raw).await {
-        Ok(_) => {
-            ctx.app.record_delivery(mail_id, None, false).await?;
-            Ok(())
-        }
-        Err(e) if e.is_permanent() => {
-            let err = format!("refused by the relay: {e}");
-            ctx.app.record_delivery(mail_id, Some(&err), true).await?;
-            Err(JobError::Permanent(err))
-        }
-        Err(e) => {
-            let err = format!("delivery failed: {e}");
-            ctx.app.record_delivery(mail_id, Some(&err), last).await?;
-            Err(JobError::Retry(err))
-        }
+    match transport.send_raw(&envelope, raw).await {
+        Ok(_) => Ok(()),
+        Err(e) if e.is_permanent() => Err(Delivery::Permanent(format!("refused by the relay: {e}"))),
+        Err(e) => Err(Delivery::Temporary(format!("delivery failed: {e}"))),
     }
 }

@@ -31,6 +31,7 @@ pub(super) fn pending_requester(address: &str, name: Option<&str>, now: Ts) -> O
         organization_id: None,
         active: true,
         sees_all_groups: false,
+        manager_id: None,
         created_at: now,
         updated_at: now,
     })

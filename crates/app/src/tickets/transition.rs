@@ -159,6 +159,9 @@ pub(crate) async fn move_ticket(
         tx.insert_comment(stored.id, actor.user_id, text, public, "transition", now).await?;
         tx.index_comment(stored.id, text, public).await?;
     }
+    if to == Status::AwaitingApproval && before.status != to {
+        crate::approvals::start_template_approval(tx, actor, &stored, now).await?;
+    }
     let change = crate::sla::track::Change::Moved { before, public_reply: comment.is_some() && public };
     crate::sla::track::track(tx, actor, &stored, change, now).await?;
     let payload = json!({ "from": before.status, "to": to });

@@ -38,14 +38,16 @@ impl Rule {
             },
             Value::Object(o) if o.len() == 1 => {
                 if let Some(n) = o.get("n") {
-                    let n = n.as_u64().filter(|n| (1..=1000).contains(n)).ok_or_else(|| {
-                        FieldError::new(format!("{field}.n"), "out_of_range", "n is a whole number of at least 1")
-                    })?;
+                    let n = n
+                        .as_u64()
+                        .filter(|n| (1..=1000).contains(n))
+                        .ok_or_else(|| FieldError::new(field, "out_of_range", "n is a whole number of at least 1"))?;
                     Ok(Rule::NOf(n as u32))
                 } else if let Some(p) = o.get("percent") {
-                    let p = p.as_u64().filter(|p| (1..=100).contains(p)).ok_or_else(|| {
-                        FieldError::new(format!("{field}.percent"), "out_of_range", "percent is 1 to 100")
-                    })?;
+                    let p = p
+                        .as_u64()
+                        .filter(|p| (1..=100).contains(p))
+                        .ok_or_else(|| FieldError::new(field, "out_of_range", "percent is 1 to 100"))?;
                     Ok(Rule::Percent(p as u32))
                 } else {
                     Err(bad())
@@ -79,7 +81,7 @@ impl Rule {
     pub fn check_against(self, approvers: usize, field: &str) -> Result<(), FieldError> {
         match self {
             Rule::NOf(n) if n as usize > approvers => Err(FieldError::new(
-                format!("{field}.n"),
+                field,
                 "more_than_approvers",
                 format!("n is {n} but the stage has {approvers} approver(s)"),
             )),

@@ -102,6 +102,7 @@ pub fn app_error(nav: Option<Nav>, e: AppError) -> Response {
     match e {
         AppError::NotFound => error_page(StatusCode::NOT_FOUND, nav, "There is no such page, or you may not see it."),
         AppError::Forbidden => error_page(StatusCode::FORBIDDEN, nav, "You may not do that."),
+        AppError::Refused { ref message, .. } => error_page(StatusCode::FORBIDDEN, nav, message),
         AppError::Unauthenticated => Redirect::to("/login").into_response(),
         AppError::Invalid(_)
         | AppError::Conflict { .. }

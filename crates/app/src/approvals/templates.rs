@@ -1,0 +1,183 @@
+//! Approval templates, managed by admins: the stages a service request gets when it enters
+//! `awaiting_approval`. A category's template wins over its desk's. References are checked
+//! and stored as ids when the template is written; people are resolved again (active ones,
+//! the requester's manager) when an approval starts from it.
+
+use crate::tickets::Ref;
+use crate::{emit, App, AppError, Result};
+use opsdesk_domain::approval::{ApprovalSpec, GroupRef, UserRef};
+use opsdesk_domain::validation::Checks;
+use opsdesk_domain::{Actor, FieldError, Invalid, Permission};
+use opsdesk_store::approvals::ApprovalTemplate;
+use opsdesk_store::Ts;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TemplateInput {
+    pub name: String,
+    /// The desk: id or name.
+    pub desk: Ref,
+    /// A category of the desk (id, name or `Parent/Child`); absent for the desk's template.
+    #[serde(default)]
+    pub category: Option<Ref>,
+    /// The same shape as an approval's `stages`.
+    pub stages: serde_json::Value,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TemplateView {
+    pub id: i64,
+    pub name: String,
+    pub desk_id: i64,
+    pub category_id: Option<i64>,
+    pub stages: serde_json::Value,
+    pub created_at: Ts,
+    pub updated_at: Ts,
+}
+
+impl From<ApprovalTemplate> for TemplateView {
+    fn from(t: ApprovalTemplate) -> Self {
+        let spec: serde_json::Value = serde_json::from_str(&t.spec).unwrap_or_default();
+        TemplateView {
+            id: t.id,
+            name: t.name,
+            desk_id: t.desk_id,
+            category_id: t.category_id,
+            stages: spec.get("stages").cloned().unwrap_or_default(),
+            created_at: t.created_at,
+            updated_at: t.updated_at,
+        }
+    }
+}
+
+fn admin(actor: &Actor) -> Result<()> {
+    if actor.can(Permission::ManageIdentities) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+impl App {
+    pub async fn approval_templates(&self, actor: &Actor) -> Result<Vec<TemplateView>> {
+        if actor.role == opsdesk_domain::Role::Requester {
+            return Err(AppError::Forbidden);
+        }
+        Ok(self.db.approval_templates().await?.into_iter().map(TemplateView::from).collect())
+    }
+
+    pub async fn approval_template(&self, actor: &Actor, id: i64) -> Result<TemplateView> {
+        if actor.role == opsdesk_domain::Role::Requester {
+            return Err(AppError::NotFound);
+        }
+        Ok(self.db.approval_template(id).await?.into())
+    }
+
+    /// Creates (`id` none) or replaces a template.
+    #[tracing::instrument(skip(self, input))]
+    pub async fn put_approval_template(
+        &self,
+        actor: &Actor,
+        id: Option<i64>,
+        input: TemplateInput,
+    ) -> Result<TemplateView> {
+        admin(actor)?;
+        let (desk_id, category_id, name, spec) = self.check_template(&input).await?;
+        let now = Ts::now();
+        let mut tx = self.db.begin().await?;
+        let written = match id {
+            None => tx.insert_approval_template(desk_id, category_id, &name, &spec, now).await,
+            Some(id) => tx.update_approval_template(id, desk_id, category_id, &name, &spec, now).await,
+        }
+        .map_err(|e| {
+            if e.is_conflict_on("approval_templates") || e.is_conflict_on("desk_id") {
+                FieldError::new("category", "taken", "this desk or category already has a template").into()
+            } else {
+                AppError::from(e)
+            }
+        })?;
+        let payload = json!({ "template_id": written.id });
+        emit(&mut tx, "approval_template.saved", format!("approval_template:{}", written.id), actor, payload, now)
+            .await?;
+        tx.commit().await?;
+        Ok(written.into())
+    }
+
+    pub async fn delete_approval_template(&self, actor: &Actor, id: i64) -> Result<()> {
+        admin(actor)?;
+        let now = Ts::now();
+        let mut tx = self.db.begin().await?;
+        tx.delete_approval_template(id).await?;
+        emit(&mut tx, "approval_template.deleted", format!("approval_template:{id}"), actor, json!({}), now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn check_template(&self, input: &TemplateInput) -> Result<(i64, Option<i64>, String, String)> {
+        let mut checks = Checks::new();
+        let name = input.name.trim().to_string();
+        if name.is_empty() || name.chars().count() > 200 {
+            checks.push(FieldError::new("name", "invalid_length", "1 to 200 characters"));
+        }
+        let desk_id = match &input.desk {
+            Ref::Id(id) => self.db.desk(*id).await.ok().map(|d| d.id),
+            Ref::Name(n) => {
+                self.db.desks().await?.into_iter().find(|d| d.name.eq_ignore_ascii_case(n.trim())).map(|d| d.id)
+            }
+        };
+        if desk_id.is_none() {
+            checks.push(FieldError::new("desk", "unknown", "no such desk"));
+        }
+        let category_id = match (&input.category, desk_id) {
+            (Some(c), Some(d)) => match self.resolve_category(c, d).await {
+                Ok(id) => Some(id),
+                Err(_) => {
+                    checks.push(FieldError::new("category", "unknown", "no such category in this desk"));
+                    None
+                }
+            },
+            _ => None,
+        };
+        let mut spec = match ApprovalSpec::parse(&json!({ "stages": input.stages })) {
+            Ok(s) => Some(s),
+            Err(Invalid(errors)) => {
+                errors.into_iter().for_each(|e| checks.push(e));
+                None
+            }
+        };
+        // References become ids, so a renamed group or a changed address keeps working.
+        if let Some(spec) = spec.as_mut() {
+            for (i, s) in spec.stages.iter_mut().enumerate() {
+                for (j, u) in s.approvers.users.iter_mut().enumerate() {
+                    let r = match u {
+                        UserRef::Id(id) => Ref::Id(*id),
+                        UserRef::Email(e) => Ref::Name(e.as_str().to_string()),
+                    };
+                    match self.resolve_user(&r, &format!("stages[{i}].approvers.users[{j}]")).await {
+                        Ok(found) => *u = UserRef::Id(found.id),
+                        Err(AppError::Invalid(inv)) => inv.0.into_iter().for_each(|e| checks.push(e)),
+                        Err(e) => return Err(e),
+                    }
+                }
+                for (j, g) in s.approvers.groups.iter_mut().enumerate() {
+                    let r = match g {
+                        GroupRef::Id(id) => Ref::Id(*id),
+                        GroupRef::Name(n) => Ref::Name(n.clone()),
+                    };
+                    match self.resolve_group(&r, &format!("stages[{i}].approvers.groups[{j}]")).await {
+                        Ok(id) => *g = GroupRef::Id(id),
+                        Err(AppError::Invalid(inv)) => inv.0.into_iter().for_each(|e| checks.push(e)),
+                        Err(e) => return Err(e),
+                    }
+                }
+            }
+        }
+        checks.finish()?;
+        let (Some(desk_id), Some(spec)) = (desk_id, spec) else {
+            return Err(AppError::Internal("validated template is incomplete".into()));
+        };
+        Ok((desk_id, category_id, name, spec.to_json().to_string()))
+    }
+}

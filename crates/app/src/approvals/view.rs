@@ -1,0 +1,165 @@
+//! What the API and the pages show of an approval: app-owned views, not store rows.
+
+use crate::{App, Result};
+use opsdesk_domain::approval::Rule;
+use opsdesk_store::approvals::{ApprovalRecord, TICKET};
+use opsdesk_store::Ts;
+use serde::Serialize;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ApprovalView {
+    pub id: i64,
+    pub subject: SubjectView,
+    /// `pending`, `approved`, `rejected` or `cancelled`.
+    pub state: String,
+    pub requested_by: Option<i64>,
+    pub template_id: Option<i64>,
+    pub created_at: Ts,
+    pub finished_at: Option<Ts>,
+    /// The position of the stage deciding now; `null` once finished.
+    pub current_stage: Option<usize>,
+    pub stages: Vec<StageView>,
+}
+
+/// The record an approval is for.
+#[derive(Debug, Clone, Serialize)]
+pub struct SubjectView {
+    /// `ticket`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub id: i64,
+    pub number: Option<String>,
+    pub title: Option<String>,
+    pub status: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StageView {
+    pub position: usize,
+    /// `waiting`, `pending`, `approved`, `rejected` or `skipped`.
+    pub state: String,
+    /// `"any"`, `"all"`, `{"n": N}` or `{"percent": P}`.
+    pub rule: serde_json::Value,
+    /// Approvals this stage needs.
+    pub required: usize,
+    pub approvers: Vec<ApproverView>,
+    pub decisions: Vec<DecisionView>,
+    pub started_at: Option<Ts>,
+    pub finished_at: Option<Ts>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ApproverView {
+    pub id: i64,
+    pub name: String,
+    pub email: String,
+    /// How they came to approve: `user`, `group:<id>` or `manager`.
+    pub source: String,
+    /// `approve` or `reject` once they (or their delegate) decided.
+    pub decision: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DecisionView {
+    pub id: i64,
+    /// The approver the decision counts for.
+    pub approver: i64,
+    /// Who made it: the approver, or their delegate.
+    pub decided_by: i64,
+    pub decided_by_name: String,
+    /// The approver, when a delegate decided for them; else `null`.
+    pub on_behalf_of: Option<i64>,
+    pub decision: String,
+    pub comment: String,
+    /// `api`, `web` or `link`.
+    pub via: String,
+    pub at: Ts,
+}
+
+impl App {
+    pub(crate) async fn approval_view(&self, rec: ApprovalRecord) -> Result<ApprovalView> {
+        let subject = if rec.approval.subject_type == TICKET {
+            let t = self.db.ticket(rec.approval.subject_id).await.ok();
+            SubjectView {
+                kind: TICKET.into(),
+                id: rec.approval.subject_id,
+                number: t.as_ref().map(|t| t.number.clone()),
+                title: t.as_ref().map(|t| t.title.clone()),
+                status: t.as_ref().map(|t| t.status.as_str().to_string()),
+            }
+        } else {
+            SubjectView {
+                kind: rec.approval.subject_type.clone(),
+                id: rec.approval.subject_id,
+                number: None,
+                title: None,
+                status: None,
+            }
+        };
+        Ok(view_of(&rec, subject))
+    }
+}
+
+pub(crate) fn view_of(rec: &ApprovalRecord, subject: SubjectView) -> ApprovalView {
+    let stages: Vec<StageView> = rec
+        .stages
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let rule_json: serde_json::Value = serde_json::from_str(&s.rule).unwrap_or(serde_json::Value::Null);
+            let approvers: Vec<ApproverView> = rec
+                .approvers
+                .iter()
+                .filter(|a| a.stage_id == s.id)
+                .map(|a| ApproverView {
+                    id: a.user_id,
+                    name: a.name.clone(),
+                    email: a.email.clone(),
+                    source: a.source.clone(),
+                    decision: rec
+                        .decisions
+                        .iter()
+                        .find(|d| d.stage_id == s.id && d.approver_id == a.user_id)
+                        .map(|d| d.decision.clone()),
+                })
+                .collect();
+            let required = Rule::parse(&rule_json, "rule").map(|r| r.required(approvers.len())).unwrap_or(0);
+            StageView {
+                position: i,
+                state: s.state.clone(),
+                rule: rule_json,
+                required,
+                decisions: rec
+                    .decisions
+                    .iter()
+                    .filter(|d| d.stage_id == s.id)
+                    .map(|d| DecisionView {
+                        id: d.id,
+                        approver: d.approver_id,
+                        decided_by: d.decided_by,
+                        decided_by_name: d.decided_by_name.clone(),
+                        on_behalf_of: (d.decided_by != d.approver_id).then_some(d.approver_id),
+                        decision: d.decision.clone(),
+                        comment: d.comment.clone(),
+                        via: d.via.clone(),
+                        at: d.created_at,
+                    })
+                    .collect(),
+                approvers,
+                started_at: s.started_at,
+                finished_at: s.finished_at,
+            }
+        })
+        .collect();
+    ApprovalView {
+        id: rec.approval.id,
+        subject,
+        state: rec.approval.state.clone(),
+        requested_by: rec.approval.requested_by,
+        template_id: rec.approval.template_id,
+        created_at: rec.approval.created_at,
+        finished_at: rec.approval.finished_at,
+        current_stage: stages.iter().position(|s| s.state == "pending").filter(|_| rec.approval.state == "pending"),
+        stages,
+    }
+}

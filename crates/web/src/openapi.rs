@@ -12,6 +12,7 @@ use axum::Router;
 use serde_json::{json, Map, Value};
 use std::sync::OnceLock;
 
+mod approvals;
 mod kb;
 mod mail;
 
@@ -83,6 +84,7 @@ fn tags() -> Value {
         tag("audit", "The security audit log, for admins."),
         tag("jobs", "The background job queue, for operators."),
         tag("kb", "Knowledge articles: lifecycle, versions, search, suggestions, feedback and deflections."),
+        tag("approvals", "Approvals of tickets: stages, decisions, delegates, templates and waits."),
         tag("mail", "The email channel: desk addresses and templates, held messages, a ticket's mail."),
         tag("operations", "Health, readiness, metrics and this document."),
     ])
@@ -278,6 +280,7 @@ fn schemas() -> Value {
                 ("organization_id", int_or_null()),
                 ("active", doc(boolean(), "Deactivated users cannot sign in; their tokens stop working.")),
                 ("sees_all_groups", doc(boolean(), "An agent who sees the tickets of every group.")),
+                ("manager", doc(int_or_null(), "The user's manager, who approves when an approval names the manager.")),
                 ("created_at", time()),
                 ("updated_at", time()),
             ],
@@ -400,6 +403,7 @@ fn schemas() -> Value {
     config_schemas(&mut add);
     input_schemas(&mut add);
     kb::schemas(&mut add);
+    approvals::schemas(&mut add);
     for (item, paged) in [
         ("User", true),
         ("Organization", true),
@@ -742,6 +746,13 @@ fn input_schemas(add: &mut impl FnMut(&str, Value)) {
                 ("active", boolean()),
                 ("sees_all_groups", boolean()),
                 ("password", password),
+                (
+                    "manager",
+                    doc(
+                        or_null(json!({ "oneOf": [{ "type": "integer" }, { "type": "string" }] })),
+                        "Admins: the manager's id or email; null removes it.",
+                    ),
+                ),
             ],
         ),
     );
@@ -1268,6 +1279,7 @@ fn paths() -> Value {
     sla_paths(&mut p);
     operations_paths(&mut p);
     kb::paths(&mut p);
+    approvals::paths(&mut p);
     mail::paths(&mut p);
     Value::Object(p)
 }
@@ -2388,7 +2400,7 @@ mod tests {
     use std::collections::BTreeSet;
 
     /// Every file under `routes/` that registers routes, by module name.
-    const ROUTE_FILES: [(&str, &str); 14] = [
+    const ROUTE_FILES: [(&str, &str); 15] = [
         ("health", include_str!("routes/health.rs")),
         ("auth", include_str!("routes/auth.rs")),
         ("me", include_str!("routes/me.rs")),
@@ -2403,6 +2415,7 @@ mod tests {
         ("sla", include_str!("routes/sla.rs")),
         ("kb", include_str!("routes/kb.rs")),
         ("mail", include_str!("routes/mail.rs")),
+        ("approvals", include_str!("routes/approvals.rs")),
     ];
 
     const METHODS: [&str; 8] = ["get", "post", "put", "patch", "delete", "head", "options", "trace"];

@@ -170,7 +170,8 @@ pub(crate) async fn enqueue_mail(
     let job = NewJob {
         kind: MAIL_JOB,
         payload: json!({ "stage_id": stage_id, "approver_id": approver, "purpose": purpose.as_str() }),
-        run_at: now,
+        // Due at once, even when a scan was asked about a later instant.
+        run_at: now.min(Ts::now()),
         max_attempts: crate::mail::SEND_ATTEMPTS,
         unique_key: Some(&key),
     };

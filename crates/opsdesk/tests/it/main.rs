@@ -7,6 +7,7 @@ mod smtp_sink;
 
 mod access;
 mod admin_mail_pages;
+mod approvals;
 mod browser;
 mod cli;
 mod errors;

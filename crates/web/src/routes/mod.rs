@@ -4,6 +4,7 @@ use crate::problem::Problem;
 use crate::WebState;
 use axum::Router;
 
+mod approvals;
 mod audit;
 mod auth;
 mod desk_config;
@@ -37,5 +38,6 @@ pub fn router() -> Router<WebState> {
         .merge(sla::router())
         .merge(kb::router())
         .merge(mail::router())
+        .merge(approvals::router())
         .fallback(|| async { Problem::new(axum::http::StatusCode::NOT_FOUND, "no_route", "no such endpoint") })
 }

@@ -12,6 +12,7 @@ mod agent;
 mod agent_mail;
 mod agent_sla;
 mod agent_ticket;
+mod approvals;
 mod escalation_lines;
 mod form;
 mod kb;
@@ -45,6 +46,7 @@ pub fn router() -> Router<WebState> {
         .merge(portal::router())
         .merge(admin::router())
         .merge(kb::router())
+        .merge(approvals::router())
 }
 
 async fn js() -> impl IntoResponse {

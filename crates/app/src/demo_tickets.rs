@@ -192,12 +192,11 @@ impl App {
                 let age = (DEMO_TICKETS - n) as f64 / DEMO_TICKETS as f64;
                 let path: &[Status] = match kind {
                     Kind::Incident => &[Status::InProgress, Status::OnHold, Status::Resolved, Status::Closed],
-                    Kind::ServiceRequest => {
-                        &[Status::AwaitingApproval, Status::Fulfilling, Status::Fulfilled, Status::Closed]
-                    }
+                    Kind::ServiceRequest => &[Status::Fulfilling, Status::Fulfilled, Status::Closed],
                     Kind::Problem => {
                         &[Status::Assessed, Status::RootCauseAnalysis, Status::KnownError, Status::Resolved]
                     }
+                    Kind::Task => &[],
                 };
                 let steps = ((age * 4.5) as usize + rng.gen_range(0..2)).min(path.len());
                 for (k, to) in path.iter().take(steps).enumerate() {
@@ -205,7 +204,17 @@ impl App {
                         continue;
                     }
                     let hold = (*to == Status::OnHold).then_some(HoldReason::AwaitingRequester);
-                    if t.kind.allowed_from(t.status).contains(to) {
+                    if *to == Status::KnownError {
+                        // A known error is a problem with a workaround (the kind's guard).
+                        let detail = serde_json::json!({
+                            "root_cause": "A configuration change rolled out without a capacity check.",
+                            "workaround": "Restart the affected service; the fault does not come back for a day.",
+                        });
+                        if let Some(d) = detail.as_object() {
+                            tx.put_ticket_detail(t.id, d).await?;
+                        }
+                    }
+                    if t.kind.can_move(t.status, *to) {
                         t = move_ticket(&mut tx, &system, &t, *to, hold, None, true, at(4 + 8 * k as i64)).await?;
                     }
                 }

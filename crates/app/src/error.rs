@@ -29,6 +29,9 @@ pub enum AppError {
     /// A lifecycle refused the transition; `allowed` lists where the ticket may go.
     #[error("{message}")]
     Transition { field: &'static str, message: String, allowed: Vec<String> },
+    /// The move is in the lifecycle but guards refused it; each says what would satisfy it.
+    #[error("the transition was refused by {} guard(s)", .0.len())]
+    GuardFailed(Vec<opsdesk_domain::ticket::GuardFailure>),
     /// An upload is larger than the configured limit.
     #[error("the file is larger than {limit} bytes")]
     TooLarge { limit: i64 },

@@ -273,6 +273,7 @@ async fn build(db: &Db, cfg: &SlaScanConfig, t0: i64) -> anyhow::Result<()> {
                 resolved_at: None,
                 closed_at: None,
                 sla_due_at: opsdesk_store::sla::NO_DUE,
+                parent_id: None,
             };
             let t = tx.insert_ticket(&draft).await?;
             let at = Ts::from_micros(start);

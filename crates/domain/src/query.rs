@@ -51,6 +51,8 @@ pub enum Field {
     Desk,
     Organization,
     Number,
+    /// The parent of a task: `parent:REQ-12`.
+    Parent,
     Created,
     Updated,
     Watcher,
@@ -61,7 +63,7 @@ pub enum Field {
 }
 
 const KNOWN_FIELDS: &str = "kind, status, priority, impact, urgency, group, assignee, requester, category, desk, \
-     organization (org), number, created, updated, watcher, has, is, cf.<key> and sort";
+     organization (org), number, parent, created, updated, watcher, has, is, cf.<key> and sort";
 
 impl Field {
     /// The field for a lower-cased name, `org` included; custom fields are handled by the parser.
@@ -79,6 +81,7 @@ impl Field {
             "desk" => Field::Desk,
             "organization" | "org" => Field::Organization,
             "number" => Field::Number,
+            "parent" => Field::Parent,
             "created" => Field::Created,
             "updated" => Field::Updated,
             "watcher" => Field::Watcher,
@@ -103,6 +106,7 @@ impl Field {
             Field::Desk => "desk",
             Field::Organization => "organization",
             Field::Number => "number",
+            Field::Parent => "parent",
             Field::Created => "created",
             Field::Updated => "updated",
             Field::Watcher => "watcher",
@@ -549,7 +553,7 @@ fn interpret(field: &Field, raw: &RawValue) -> Result<Value, QueryError> {
         Field::Impact | Field::Urgency => level(s)
             .ok_or_else(|| raw.invalid(format!("invalid {field} `{s}`; {field} is 1 (high), 2 (medium) or 3 (low)"))),
         Field::Created | Field::Updated => moment(raw),
-        Field::Number => {
+        Field::Number | Field::Parent => {
             number(s).ok_or_else(|| raw.invalid(format!("invalid ticket number `{s}`; write it like INC-1042 or 1042")))
         }
         Field::Assignee | Field::Requester | Field::Watcher if keyword("me") => Ok(Value::Me),

@@ -887,6 +887,20 @@ fn input_schemas(add: &mut impl FnMut(&str, Value)) {
         ),
     );
     add(
+        "CreateTask",
+        input(
+            "A task under the ticket: its own group, assignee and SLA clocks.",
+            &["title"],
+            vec![
+                ("title", json!({ "type": "string", "minLength": 1, "maxLength": 300 })),
+                ("description", json!({ "type": "string", "maxLength": 65_536 })),
+                ("group", doc(schema("Ref"), "A group by id or name; the parent's group by default.")),
+                ("assignee", doc(schema("Ref"), "An agent of the group, by id or email.")),
+                ("after", doc(array(schema("Ref")), "Tasks of the same parent (ids or numbers) this one waits for.")),
+            ],
+        ),
+    );
+    add(
         "WatcherInput",
         input("A watcher to add.", &["user"], vec![("user", doc(schema("Ref"), "An active user, by id or email."))]),
     );
@@ -1760,6 +1774,28 @@ fn ticket_paths(p: &mut Map<String, Value>) {
                 .json("201", "The link.", "Link")
                 .fail(&[Fail::NotFound, Fail::Conflict]),
         )],
+    );
+    item(
+        p,
+        "/api/v1/tickets/{id}/tasks",
+        std::slice::from_ref(&ticket),
+        vec![
+            (
+                "get",
+                op("tickets", "listTasks", "List a ticket's tasks")
+                    .about("Those who see the ticket; each task with the ids of the tasks it waits for in `after`.")
+                    .json("200", "The tasks, oldest first.", "TicketPage")
+                    .fail(&[Fail::NotFound]),
+            ),
+            (
+                "post",
+                op("tickets", "createTask", "Add a task")
+                    .about("Agents and admins who work the ticket. The task (`TSK-…`) gets the parent's group unless one is named, and waits for the tasks in `after`.")
+                    .body("CreateTask")
+                    .json("201", "The task.", "Ticket")
+                    .fail(&[Fail::NotFound, Fail::Conflict]),
+            ),
+        ],
     );
     item(
         p,

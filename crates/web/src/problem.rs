@@ -138,6 +138,15 @@ impl From<AppError> for Problem {
                     .with_errors(vec![FieldError::new(field, "illegal_transition", message)])
                     .with("allowed", serde_json::json!(allowed))
             }
+            AppError::GuardFailed(guards) => {
+                let detail = guards.iter().map(|g| format!("{}: {}", g.name, g.detail)).collect::<Vec<_>>().join("; ");
+                Problem::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "guard_failed",
+                    format!("the transition is guarded: {detail}"),
+                )
+                .with("guards", serde_json::to_value(&guards).unwrap_or_default())
+            }
             AppError::TooLarge { limit } => Problem::new(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "file_too_large",

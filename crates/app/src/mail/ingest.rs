@@ -374,8 +374,9 @@ pub(super) async fn post_reply(
     let payload = json!({ "comment_id": comment.id, "public": true, "mail_id": mail_id });
     emit(tx, "comment.added", format!("ticket:{ticket_id}"), &actor, payload, now).await?;
     let current = tx.ticket_for_update(ticket_id).await?;
-    if current.requester_id == u.id && current.status == current.kind.resolved_status() {
-        move_ticket(tx, &actor, &current, current.kind.reopen_status(), None, None, true, now).await?;
+    let reopen = current.kind.reopen_status().filter(|_| current.status == current.kind.resolved_status());
+    if let Some(to) = reopen.filter(|_| current.requester_id == u.id) {
+        move_ticket(tx, &actor, &current, to, None, None, true, now).await?;
     }
     Ok(comment.id)
 }

@@ -99,6 +99,10 @@ impl App {
             }
             _ => {}
         }
+        // Kinds that are internal work (tasks) notify their assignees only.
+        if !t.kind.def().requester_facing {
+            wanted.retain(|(n, _)| *n == Notice::Assigned);
+        }
         // Never to the person who caused it (except the acknowledgement of their own new
         // ticket), never twice to one person.
         wanted.retain(|(n, u)| *n == Notice::Created || Some(*u) != e.actor_user_id);

@@ -10,7 +10,7 @@
 use super::engine::{self, Calendars, BREACH};
 use crate::{emit, App, Result};
 use opsdesk_domain::sla::{raise_priority, EscalationAction, EscalationTrigger, Policy};
-use opsdesk_domain::ticket::{Kind, Priority, Status};
+use opsdesk_domain::ticket::Priority;
 use opsdesk_domain::Actor;
 use opsdesk_store::sla::ClockRow;
 use opsdesk_store::tickets::Ticket;
@@ -198,9 +198,7 @@ async fn escalate(
                             after.assignee_id = None;
                         }
                     }
-                    if after.kind == Kind::Incident && after.status == Status::Assigned && after.assignee_id.is_none() {
-                        after.status = Status::New;
-                    }
+                    crate::tickets::follow_assignment(&mut after);
                 }
             }
             EscalationAction::RaisePriority => {

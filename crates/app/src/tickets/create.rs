@@ -4,7 +4,7 @@
 use super::refs::Ref;
 use super::{body_text, one_line, TicketView, DESCRIPTION_MAX, TITLE_MAX};
 use crate::{App, AppError, Result};
-use opsdesk_domain::ticket::{CustomFieldDef, Kind, Level, Priority, Status, TicketNumber};
+use opsdesk_domain::ticket::{CustomFieldDef, Kind, Level, Priority, TicketNumber};
 use opsdesk_domain::validation::Checks;
 use opsdesk_domain::{Actor, FieldError, Role};
 use opsdesk_store::outbox::NewEvent;
@@ -39,6 +39,8 @@ pub struct CreateTicket {
     pub watchers: Vec<Ref>,
     /// The id of this ticket in another system (imports are idempotent by it).
     pub external_id: Option<String>,
+    /// The kind's own fields (a problem's `root_cause`, `workaround`, `known_error`).
+    pub detail: Option<Map<String, Value>>,
 }
 
 /// Fields only agents may set when logging a ticket.
@@ -59,6 +61,9 @@ fn agent_only_fields(i: &CreateTicket) -> Vec<&'static str> {
     if i.external_id.is_some() {
         f.push("external_id");
     }
+    if i.detail.is_some() {
+        f.push("detail");
+    }
     f
 }
 
@@ -71,7 +76,7 @@ impl App {
     pub(crate) async fn create_ticket_at(&self, actor: &Actor, input: CreateTicket, now: Ts) -> Result<TicketView> {
         let prepared = self.prepare_ticket(actor, input, now, &mut Lookups::default()).await?;
         let t = self.insert_grouped(actor, prepared, now).await?;
-        Ok(TicketView::from(&t))
+        self.with_detail(TicketView::from(&t)).await
     }
 
     /// Validates and resolves a new ticket without writing anything.
@@ -96,6 +101,27 @@ impl App {
         }
         let mut c = Checks::new();
         let kind = c.take(Kind::parse(&input.kind));
+        let kind = match kind {
+            Some(k) if k.def().child && lookups.parent.is_none() => {
+                c.push(FieldError::new(
+                    "kind",
+                    "child_kind",
+                    format!("a {k} is created under its parent ticket: POST /api/v1/tickets/{{id}}/tasks"),
+                ));
+                None
+            }
+            k => k,
+        };
+        let detail = match (kind, &input.detail) {
+            (Some(k), Some(patch)) => match k.def().detail.apply(&Map::new(), patch) {
+                Ok(d) => Some(d),
+                Err(inv) => {
+                    inv.0.into_iter().for_each(|e| c.push(e));
+                    None
+                }
+            },
+            _ => None,
+        };
         let title = c.take(one_line(&input.title, "title", TITLE_MAX));
         let description = c.take(body_text(&input.description, "description", DESCRIPTION_MAX));
         let impact = c.take(Level::parse(input.impact.unwrap_or(2), "impact"));
@@ -202,8 +228,8 @@ impl App {
             None => lookups.matrix(self).await?.priority(impact, urgency),
         };
         // Assigning a new incident is what moves it to "assigned".
-        let status = match (kind, &assignee) {
-            (Kind::Incident, Some(_)) => Status::Assigned,
+        let status = match (kind.def().assignment, &assignee) {
+            (Some((_, assigned)), Some(_)) => assigned,
             _ => kind.initial_status(),
         };
         let draft = Ticket {
@@ -234,8 +260,9 @@ impl App {
             resolved_at: None,
             closed_at: None,
             sla_due_at: opsdesk_store::sla::NO_DUE,
+            parent_id: lookups.parent,
         };
-        Ok(PreparedTicket { ticket: draft, watcher_ids })
+        Ok(PreparedTicket { ticket: draft, watcher_ids, detail, after_ids: Vec::new() })
     }
 
     /// User-typed custom field values must name active users.
@@ -277,6 +304,10 @@ impl Requester {
 pub(crate) struct PreparedTicket {
     pub ticket: Ticket,
     pub watcher_ids: Vec<i64>,
+    /// The kind's detail record, when the input gave one.
+    pub detail: Option<Map<String, Value>>,
+    /// The tasks a new task waits for.
+    pub after_ids: Vec<i64>,
 }
 
 impl PreparedTicket {
@@ -298,7 +329,7 @@ pub(crate) async fn insert_prepared(tx: &mut Tx, actor: &Actor, p: PreparedTicke
 const CREATED: &str = "ticket.created";
 
 fn created_payload(t: &Ticket) -> Value {
-    json!({ "number": t.number, "kind": t.kind, "priority": t.priority, "group_id": t.group_id })
+    json!({ "number": t.number, "kind": t.kind, "priority": t.priority, "group_id": t.group_id, "parent_id": t.parent_id })
 }
 
 /// Inserts prepared tickets (each with who logged it and when) with a few multi-row statements
@@ -365,6 +396,12 @@ pub(crate) async fn insert_prepared_batch(tx: &mut Tx, items: &[(&Actor, &Prepar
         for w in &p.watcher_ids {
             tx.add_watcher(t.id, *w).await?;
         }
+        if let Some(d) = &p.detail {
+            tx.put_ticket_detail(t.id, d).await?;
+        }
+        if !p.after_ids.is_empty() {
+            tx.insert_task_order(t.id, &p.after_ids).await?;
+        }
     }
     let events: Vec<(NewEvent<'_>, Ts)> = drafts
         .iter()
@@ -392,9 +429,16 @@ pub(crate) struct Lookups {
     /// A requester who is inserted in the same transaction as the ticket (a new sender of
     /// mail): not in the database yet, so it is taken from here instead of being looked up.
     pending_requester: Option<opsdesk_store::users::User>,
+    /// The parent of a task being prepared (only tasks have one).
+    pub(crate) parent: Option<i64>,
 }
 
 impl Lookups {
+    /// Lookups for a task under `parent_id`.
+    pub(crate) fn for_child_of(parent_id: i64) -> Self {
+        Lookups { parent: Some(parent_id), ..Default::default() }
+    }
+
     /// Lookups for a ticket whose requester is stored in the same transaction.
     pub(crate) fn with_pending_requester(u: opsdesk_store::users::User) -> Self {
         Lookups { pending_requester: Some(u), ..Default::default() }

@@ -263,6 +263,25 @@ impl App {
                     }
                     Cond::Text { col: TextCol::Number, values: numbers, negated: f.negated }
                 }
+                (Field::Parent, None) => {
+                    let mut ids = Vec::new();
+                    for v in &f.values {
+                        match v {
+                            Value::Number { prefix: Some(p), seq } => {
+                                match self.db.ticket_by_number(&format!("{p}-{seq}")).await {
+                                    Ok(t) => ids.push(t.id),
+                                    Err(opsdesk_store::StoreError::NotFound) => {
+                                        return Err(at(pos, format!("no ticket numbered {p}-{seq}")))
+                                    }
+                                    Err(e) => return Err(e.into()),
+                                }
+                            }
+                            Value::Number { prefix: None, seq } | Value::Int(seq) => ids.push(*seq),
+                            _ => return Err(at(pos, "expected a ticket number such as REQ-12")),
+                        }
+                    }
+                    Cond::Int { col: Col::ParentId, values: ids, negated: f.negated }
+                }
                 (Field::Created | Field::Updated, op) => {
                     let col = if f.field == Field::Created { Col::CreatedAt } else { Col::UpdatedAt };
                     let (start, end) = match f.values.first() {

@@ -4,11 +4,13 @@
 
 mod config;
 pub(crate) mod create;
+mod guards;
 mod import;
 pub(crate) mod intake;
 mod links;
 mod list;
 mod refs;
+mod tasks;
 pub(crate) mod timeline;
 pub(crate) mod transition;
 mod update;
@@ -19,13 +21,14 @@ pub use import::{ImportReport, ImportRow, RejectedRow};
 pub use links::LinkInput;
 pub use list::{Page, TicketPage, ViewInput, ViewWithCount};
 pub use refs::Ref;
+pub use tasks::CreateTask;
 pub use timeline::{clean_filename, AttachmentUpload, Timeline};
 pub use transition::TransitionInput;
-pub(crate) use update::diff as field_changes;
 pub use update::UpdateTicket;
+pub(crate) use update::{diff as field_changes, follow_assignment};
 
 use crate::{App, AppError, Result};
-use opsdesk_domain::ticket::{Priority, Status, StatusClass, TicketNumber};
+use opsdesk_domain::ticket::{Priority, Status, StatusCategory, StatusClass, TicketNumber};
 use opsdesk_domain::Actor;
 use opsdesk_store::tickets::Ticket;
 use opsdesk_store::Ts;
@@ -41,6 +44,8 @@ pub struct TicketView {
     pub title: String,
     pub description: String,
     pub status: Status,
+    /// What the status means across kinds: new, open, pending, resolved or closed.
+    pub status_category: StatusCategory,
     pub status_class: StatusClass,
     pub hold_reason: Option<String>,
     pub impact: i64,
@@ -60,6 +65,18 @@ pub struct TicketView {
     pub updated_at: Ts,
     pub resolved_at: Option<Ts>,
     pub closed_at: Option<Ts>,
+    /// The ticket a task belongs to.
+    pub parent: Option<i64>,
+    /// The kind's own fields, on a single ticket's read (a problem's root cause, workaround
+    /// and known error); absent for kinds without any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<serde_json::Map<String, serde_json::Value>>,
+    /// A task's predecessors: the ids of the tasks it waits for (single reads of tasks).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub after: Option<Vec<i64>>,
+    /// The workarounds of the problems this ticket is caused by, for agents (single reads).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub workarounds: Option<Vec<Workaround>>,
     /// The SLA targets, on a single ticket's read (not in lists).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sla: Option<Vec<crate::sla::SlaTargetView>>,
@@ -79,6 +96,7 @@ impl From<&Ticket> for TicketView {
             title: t.title.clone(),
             description: t.description.clone(),
             status: t.status,
+            status_category: t.kind.category(t.status),
             status_class: t.status.class(),
             hold_reason: t.hold_reason.clone(),
             impact: t.impact,
@@ -98,10 +116,24 @@ impl From<&Ticket> for TicketView {
             updated_at: t.updated_at,
             resolved_at: t.resolved_at,
             closed_at: t.closed_at,
+            parent: t.parent_id,
+            detail: None,
+            after: None,
+            workarounds: None,
             sla: None,
             sla_due_at: (t.sla_due_at != opsdesk_store::sla::NO_DUE).then(|| Ts::from_micros(t.sla_due_at)),
         }
     }
+}
+
+/// A known error's workaround, shown on the tickets the problem causes.
+#[derive(Debug, Clone, Serialize)]
+pub struct Workaround {
+    pub problem_id: i64,
+    pub problem_number: String,
+    pub title: String,
+    pub known_error: bool,
+    pub workaround: String,
 }
 
 /// Why an optimistic write was refused: the ticket moved on. Carries the current state.
@@ -128,12 +160,48 @@ impl App {
         }
     }
 
-    /// A ticket with its SLA targets.
+    /// A ticket with its SLA targets, its kind's detail record, a task's predecessors, and
+    /// (for agents) the workarounds of the problems that cause it.
     pub async fn ticket(&self, actor: &Actor, id_or_number: &str) -> Result<TicketView> {
         let t = self.find_ticket(actor, id_or_number).await?;
-        let mut view = TicketView::from(&t);
+        let mut view = self.with_detail(TicketView::from(&t)).await?;
         view.sla = Some(self.sla_targets(actor, &t, Ts::now()).await?);
+        if actor.role != opsdesk_domain::Role::Requester && t.kind.def().requester_facing {
+            view.workarounds = Some(self.workarounds_for(actor, t.id).await?);
+        }
         Ok(view)
+    }
+
+    /// Adds what a single ticket's answer carries beyond its row: the kind's detail record and
+    /// a task's predecessors.
+    pub(crate) async fn with_detail(&self, mut view: TicketView) -> Result<TicketView> {
+        let spec = &view.kind.def().detail;
+        if !spec.is_empty() {
+            view.detail = Some(spec.complete(&self.db.ticket_detail(view.id).await?));
+        }
+        if view.kind.def().child {
+            view.after = Some(self.db.task_predecessors(view.id).await?);
+        }
+        Ok(view)
+    }
+
+    /// The workarounds recorded on the problems a ticket is linked to as caused by.
+    pub async fn workarounds_for(&self, actor: &Actor, ticket_id: i64) -> Result<Vec<Workaround>> {
+        let mut out = Vec::new();
+        for (p, detail) in self.db.causing_problems(ticket_id).await? {
+            let workaround = detail.get("workaround").and_then(serde_json::Value::as_str).unwrap_or_default();
+            if workaround.is_empty() || !actor.can_see_ticket(&p.access()) {
+                continue;
+            }
+            out.push(Workaround {
+                problem_id: p.id,
+                problem_number: p.number.clone(),
+                title: p.title.clone(),
+                known_error: detail.get("known_error").and_then(serde_json::Value::as_bool).unwrap_or(false),
+                workaround: workaround.to_string(),
+            });
+        }
+        Ok(out)
     }
 
     /// A ticket the actor may work (agents and admins who see it).

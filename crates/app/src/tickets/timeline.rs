@@ -98,9 +98,9 @@ impl App {
         let current = tx.ticket_for_update(t.id).await?;
         crate::sla::track::track(&mut tx, actor, &current, crate::sla::track::Change::Commented { public }, now)
             .await?;
-        let reopens = actor.role == Role::Requester && current.status == current.kind.resolved_status();
-        if reopens {
-            move_ticket(&mut tx, actor, &current, current.kind.reopen_status(), None, None, true, now).await?;
+        let reopen = current.kind.reopen_status().filter(|_| current.status == current.kind.resolved_status());
+        if let Some(to) = reopen.filter(|_| actor.role == Role::Requester) {
+            move_ticket(&mut tx, actor, &current, to, None, None, true, now).await?;
         }
         tx.commit().await?;
         Ok(comment)

@@ -4,7 +4,7 @@
 
 use super::{body_text, TicketView};
 use crate::{emit, App, AppError, Result};
-use opsdesk_domain::ticket::{HoldReason, Kind, Status, TransitionError};
+use opsdesk_domain::ticket::{HoldReason, Kind, Status, StatusClass};
 use opsdesk_domain::{Actor, FieldError, Role};
 use opsdesk_store::tickets::Ticket;
 use opsdesk_store::{Ts, Tx};
@@ -48,10 +48,11 @@ impl App {
             // Requesters act only on their own tickets: confirm, reopen, or cancel.
             let own = actor.user_id == Some(current.requester_id);
             let k = current.kind;
-            let allowed = to == Status::Closed && current.status == k.resolved_status()
-                || to == k.reopen_status() && current.status == k.resolved_status()
+            let resolved = current.status == k.resolved_status();
+            let allowed = to == Status::Closed && resolved
+                || Some(to) == k.reopen_status() && resolved
                 || to == Status::Cancelled && current.status.is_open();
-            if !own || !allowed || !public || input.resolve_linked_incidents {
+            if !own || !allowed || !public || input.resolve_linked_incidents || !k.def().requester_facing {
                 return Err(AppError::Forbidden);
             }
         } else if !actor.can_work_ticket(&current.access()) {
@@ -78,9 +79,13 @@ impl App {
             );
             for id in tx.linked_sources(after.id, CAUSED_BY).await? {
                 let incident = tx.ticket_for_update(id).await?;
-                let can_resolve = incident.kind.allowed_from(incident.status).contains(&Status::Resolved);
+                let can_resolve = incident.kind.can_move(incident.status, Status::Resolved);
                 if can_resolve && actor.can_see_ticket(&incident.access()) {
-                    move_ticket(&mut tx, actor, &incident, Status::Resolved, None, Some(&note), true, now).await?;
+                    // An incident whose own guards hold it (open tasks) stays as it is.
+                    match move_ticket(&mut tx, actor, &incident, Status::Resolved, None, Some(&note), true, now).await {
+                        Ok(_) | Err(AppError::GuardFailed(_)) => {}
+                        Err(e) => return Err(e),
+                    }
                 }
             }
         }
@@ -119,8 +124,9 @@ impl App {
     }
 }
 
-/// Applies one transition inside `tx`: checks the lifecycle, stamps resolution and closure,
-/// adds the comment, records history and the event.
+/// Applies one transition inside `tx`: checks the lifecycle and its guards, stamps resolution
+/// and closure, sets the detail flags the kind sets on entering the status, adds the comment,
+/// records history and the event.
 #[allow(clippy::too_many_arguments)]
 pub(crate) async fn move_ticket(
     tx: &mut Tx,
@@ -132,17 +138,21 @@ pub(crate) async fn move_ticket(
     public: bool,
     now: Ts,
 ) -> Result<Ticket> {
-    before.kind.check_transition(before.status, to, hold).map_err(transition_error)?;
+    super::guards::check_move(tx, before, to, hold).await?;
+    let def = before.kind.def();
     let mut after = before.clone();
     after.status = to;
     after.is_open = to.is_open();
-    after.hold_reason = if to == Status::OnHold { hold.map(|h| h.as_str().to_string()) } else { None };
-    if to == before.kind.resolved_status() {
+    after.hold_reason = match def.hold {
+        Some((hold_status, _)) if hold_status == to => hold.map(|h| h.as_str().to_string()),
+        _ => None,
+    };
+    if to == def.resolved {
         after.resolved_at = Some(now);
     } else if to.is_open() {
         after.resolved_at = None;
     }
-    if to == Status::Closed {
+    if to.class() == StatusClass::Closed {
         after.closed_at = Some(now);
     }
     after.updated_at = now;
@@ -154,6 +164,15 @@ pub(crate) async fn move_ticket(
     };
     for (field, old, new) in super::update::diff(before, &stored) {
         tx.record_change(stored.id, actor.user_id, field, old.as_deref(), new.as_deref(), now).await?;
+    }
+    for (_, flag) in def.flags_on_enter.iter().filter(|(s, _)| *s == to) {
+        let mut detail = tx.ticket_detail(stored.id).await?;
+        if detail.get(*flag) != Some(&serde_json::Value::Bool(true)) {
+            detail.insert(flag.to_string(), serde_json::Value::Bool(true));
+            tx.put_ticket_detail(stored.id, &detail).await?;
+            let field = format!("detail.{flag}");
+            tx.record_change(stored.id, actor.user_id, &field, Some("false"), Some("true"), now).await?;
+        }
     }
     if let Some(text) = comment {
         tx.insert_comment(stored.id, actor.user_id, text, public, "transition", now).await?;
@@ -167,15 +186,4 @@ pub(crate) async fn move_ticket(
     let payload = json!({ "from": before.status, "to": to });
     emit(tx, "ticket.transitioned", format!("ticket:{}", stored.id), actor, payload, now).await?;
     Ok(stored)
-}
-
-fn transition_error(e: TransitionError) -> AppError {
-    let allowed: Vec<&str> = e.allowed().iter().map(|s| s.as_str()).collect();
-    let message = match &e {
-        TransitionError::ReasonRequired => e.to_string(),
-        _ if allowed.is_empty() => format!("{e}; this ticket allows no further status change"),
-        _ => format!("{e}; allowed: {}", allowed.join(", ")),
-    };
-    let field = if matches!(e, TransitionError::ReasonRequired) { "hold_reason" } else { "to" };
-    AppError::Transition { field, message, allowed: allowed.into_iter().map(str::to_string).collect() }
 }

@@ -4,7 +4,7 @@
 use super::refs::Ref;
 use super::{body_text, one_line, TicketView, DESCRIPTION_MAX, TITLE_MAX};
 use crate::{emit, App, AppError, Result};
-use opsdesk_domain::ticket::{CustomFieldDef, Kind, Level, Priority, Status};
+use opsdesk_domain::ticket::{CustomFieldDef, Level, Priority};
 use opsdesk_domain::validation::Checks;
 use opsdesk_domain::{Actor, FieldError, Role};
 use opsdesk_store::tickets::Ticket;
@@ -33,6 +33,9 @@ pub struct UpdateTicket {
     pub requester: Option<Ref>,
     pub custom_fields: Option<Map<String, Value>>,
     pub shared_with_organization: Option<bool>,
+    /// The kind's own fields (a problem's `root_cause`, `workaround`, `known_error`); absent
+    /// fields stay, `null` clears.
+    pub detail: Option<Map<String, Value>>,
 }
 
 fn text(v: Option<i64>) -> Option<String> {
@@ -60,7 +63,8 @@ impl App {
                 && input.group.is_none()
                 && input.assignee.is_none()
                 && input.requester.is_none()
-                && input.custom_fields.is_none();
+                && input.custom_fields.is_none()
+                && input.detail.is_none();
             if !only_sharing || actor.user_id != Some(current.requester_id) {
                 return Err(AppError::Forbidden);
             }
@@ -179,25 +183,41 @@ impl App {
             }
             after.assignee_id = a;
         }
-        if after.kind == Kind::Incident {
-            match (after.status, after.assignee_id) {
-                (Status::New, Some(_)) => after.status = Status::Assigned,
-                (Status::Assigned, None) => after.status = Status::New,
-                _ => {}
-            }
-        }
+        follow_assignment(&mut after);
         after.updated_at = now;
 
-        let changes = diff(&before, &after);
+        let mut changes = diff(&before, &after);
+        let mut detail = None;
+        if let Some(patch) = &input.detail {
+            let old = tx.ticket_detail(before.id).await?;
+            let spec = &before.kind.def().detail;
+            let new = spec.apply(&old, patch)?;
+            let old = spec.complete(&old);
+            for f in spec.fields {
+                let (x, y) = (old.get(f.name), new.get(f.name));
+                if x != y {
+                    changes.push((f.name, x.map(detail_text), y.map(detail_text)));
+                }
+            }
+            detail = Some(new);
+        }
         if changes.is_empty() {
-            return Ok(TicketView::from(&before));
+            return self.with_detail(TicketView::from(&before)).await;
         }
         let Some(stored) = tx.update_ticket(&after).await? else {
             let fresh = self.db.ticket(before.id).await?;
             return Err(AppError::Stale(Box::new(TicketView::from(&fresh))));
         };
+        if let Some(d) = &detail {
+            tx.put_ticket_detail(stored.id, d).await?;
+        }
+        let spec = &stored.kind.def().detail;
         for (field, old, new) in &changes {
-            tx.record_change(stored.id, actor.user_id, field, old.as_deref(), new.as_deref(), now).await?;
+            let field = match spec.fields.iter().any(|f| f.name == *field) {
+                true => format!("detail.{field}"),
+                false => field.to_string(),
+            };
+            tx.record_change(stored.id, actor.user_id, &field, old.as_deref(), new.as_deref(), now).await?;
         }
         crate::sla::track::track(&mut tx, actor, &stored, crate::sla::track::Change::Updated { before: &before }, now)
             .await?;
@@ -209,7 +229,27 @@ impl App {
         emit(&mut tx, "ticket.updated", format!("ticket:{}", stored.id), actor, json!({ "fields": fields }), now)
             .await?;
         tx.commit().await?;
-        Ok(TicketView::from(&stored))
+        self.with_detail(TicketView::from(&stored)).await
+    }
+}
+
+/// A kind with an assignment rule moves between its unassigned and assigned statuses as the
+/// assignee is set or cleared (an incident's new and assigned).
+pub(crate) fn follow_assignment(t: &mut Ticket) {
+    if let Some((unassigned, assigned)) = t.kind.def().assignment {
+        match (t.status, t.assignee_id) {
+            (s, Some(_)) if s == unassigned => t.status = assigned,
+            (s, None) if s == assigned => t.status = unassigned,
+            _ => {}
+        }
+    }
+}
+
+/// A detail value as history text.
+fn detail_text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
     }
 }
 

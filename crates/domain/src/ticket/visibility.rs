@@ -1,12 +1,15 @@
 //! Who may see and work a ticket. One rule, used for a single ticket here and translated into
 //! SQL by the store for lists, search and counts, so the two can never disagree.
 
+use super::Kind;
 use crate::access::Actor;
 use crate::identity::Role;
 
 /// The facts about a ticket that decide who sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TicketAccess {
+    /// Requesters never see kinds that are not requester-facing (tasks), even their own.
+    pub kind: Kind,
     pub requester_id: i64,
     pub organization_id: Option<i64>,
     pub shared_with_organization: bool,
@@ -46,8 +49,11 @@ impl Actor {
                     || t.requester_id == user_id
             }
             Visibility::Requester { user_id, organization_id } => {
-                t.requester_id == user_id
-                    || (t.shared_with_organization && organization_id.is_some() && t.organization_id == organization_id)
+                t.kind.def().requester_facing
+                    && (t.requester_id == user_id
+                        || (t.shared_with_organization
+                            && organization_id.is_some()
+                            && t.organization_id == organization_id))
             }
         }
     }
@@ -73,6 +79,7 @@ mod tests {
     }
 
     const T: TicketAccess = TicketAccess {
+        kind: Kind::Incident,
         requester_id: 10,
         organization_id: Some(5),
         shared_with_organization: false,
@@ -94,6 +101,10 @@ mod tests {
             ..T
         }));
         assert!(!actor(Role::Requester, 10, Some(5), vec![]).can_work_ticket(&T));
+        assert!(
+            !actor(Role::Requester, 10, Some(5), vec![]).can_see_ticket(&TicketAccess { kind: Kind::Task, ..T }),
+            "tasks are internal work"
+        );
     }
 
     #[test]

@@ -13,6 +13,7 @@ mod cli;
 mod errors;
 mod identities;
 mod kb;
+mod kinds;
 mod login;
 mod mail;
 mod mail_atomic;

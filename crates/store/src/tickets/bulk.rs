@@ -71,14 +71,14 @@ impl Tx {
     /// Inserts numbered tickets as [`insert_ticket`](Tx::insert_ticket) does (version 1,
     /// `updated_at` = `created_at`) and returns their ids in the order given.
     pub async fn insert_tickets_bulk(&mut self, tickets: &[Ticket]) -> Result<Vec<i64>> {
-        const TEMPLATE: &str = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?)";
+        const TEMPLATE: &str = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?)";
         let mut ids = Vec::with_capacity(tickets.len());
-        for chunk in tickets.chunks(chunk_rows(24)) {
+        for chunk in tickets.chunks(chunk_rows(25)) {
             let sql = format!(
                 "INSERT INTO tickets (number, kind, desk_id, title, description, status, is_open, hold_reason, \
                  impact, urgency, priority, priority_override_reason, category_id, requester_id, organization_id, \
                  shared_with_organization, group_id, assignee_id, custom_fields, external_id, version, created_at, \
-                 updated_at, resolved_at, closed_at) VALUES {} RETURNING id, number",
+                 updated_at, resolved_at, closed_at, parent_id) VALUES {} RETURNING id, number",
                 values(self.backend(), TEMPLATE, chunk.len())
             );
             let rows: Vec<(i64, String)> = on_tx!(self, |c| {
@@ -108,7 +108,8 @@ impl Tx {
                         .bind(t.created_at)
                         .bind(t.created_at)
                         .bind(t.resolved_at)
-                        .bind(t.closed_at);
+                        .bind(t.closed_at)
+                        .bind(t.parent_id);
                 }
                 q.fetch_all(c).await?
             });

@@ -3,7 +3,7 @@
 
 use super::{ticket_cols, Ticket};
 use crate::{Backend, Db, Result};
-use opsdesk_domain::ticket::Visibility;
+use opsdesk_domain::ticket::{Kind, Visibility};
 
 /// Integer columns a filter or sort may use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -18,6 +18,7 @@ pub enum Col {
     CategoryId,
     DeskId,
     OrganizationId,
+    ParentId,
     CreatedAt,
     UpdatedAt,
 }
@@ -33,6 +34,7 @@ impl Col {
             Col::AssigneeId => "t.assignee_id",
             Col::RequesterId => "t.requester_id",
             Col::CategoryId => "t.category_id",
+            Col::ParentId => "t.parent_id",
             Col::DeskId => "t.desk_id",
             Col::OrganizationId => "t.organization_id",
             Col::CreatedAt => "t.created_at",
@@ -231,13 +233,17 @@ pub(crate) fn visibility(sql: &mut Sql, v: &Visibility) -> Option<String> {
         }
         Visibility::Requester { user_id, organization_id } => {
             let u = sql.arg(Arg::I(*user_id));
-            Some(match organization_id {
+            let own = match organization_id {
                 Some(o) => {
                     let o = sql.arg(Arg::I(*o));
                     format!("(t.requester_id = {u} OR (t.shared_with_organization AND t.organization_id = {o}))")
                 }
                 None => format!("t.requester_id = {u}"),
-            })
+            };
+            // Kinds that are internal work (tasks) stay out of requesters' lists and counts.
+            let facing: Vec<&str> = Kind::ALL.iter().filter(|k| k.def().requester_facing).map(|k| k.as_str()).collect();
+            let kinds: Vec<String> = facing.iter().map(|k| sql.arg(Arg::T(k.to_string()))).collect();
+            Some(format!("({own} AND t.kind IN ({}))", kinds.join(", ")))
         }
     }
 }

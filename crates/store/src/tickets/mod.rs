@@ -4,6 +4,7 @@
 mod bulk;
 mod desks;
 pub mod filter;
+mod kinds;
 mod links;
 mod search;
 mod timeline;
@@ -24,7 +25,8 @@ macro_rules! ticket_cols {
     () => {
         "id, number, kind, desk_id, title, description, status, is_open, hold_reason, impact, urgency, priority, \
          priority_override_reason, category_id, requester_id, organization_id, shared_with_organization, group_id, \
-         assignee_id, custom_fields, external_id, version, created_at, updated_at, resolved_at, closed_at, sla_due_at"
+         assignee_id, custom_fields, external_id, version, created_at, updated_at, resolved_at, closed_at, sla_due_at, \
+         parent_id"
     };
 }
 pub(crate) use ticket_cols;
@@ -65,11 +67,14 @@ pub struct Ticket {
     /// [`NO_DUE`](crate::sla::NO_DUE) when none runs. Kept by the SLA code; never written from here.
     #[serde(skip)]
     pub sla_due_at: i64,
+    /// The ticket a task belongs to; set at creation, never changed.
+    pub parent_id: Option<i64>,
 }
 
 impl Ticket {
     pub fn access(&self) -> opsdesk_domain::ticket::TicketAccess {
         opsdesk_domain::ticket::TicketAccess {
+            kind: self.kind,
             requester_id: self.requester_id,
             organization_id: self.organization_id,
             shared_with_organization: self.shared_with_organization,
@@ -106,8 +111,8 @@ impl Tx {
             "INSERT INTO tickets (number, kind, desk_id, title, description, status, is_open, hold_reason, impact, \
              urgency, priority, priority_override_reason, category_id, requester_id, organization_id, \
              shared_with_organization, group_id, assignee_id, custom_fields, external_id, version, created_at, \
-             updated_at, resolved_at, closed_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, \
-             $14, $15, $16, $17, $18, $19, $20, 1, $21, $21, $22, $23) RETURNING ",
+             updated_at, resolved_at, closed_at, parent_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, \
+             $12, $13, $14, $15, $16, $17, $18, $19, $20, 1, $21, $21, $22, $23, $24) RETURNING ",
             ticket_cols!()
         );
         Ok(on_tx!(self, |c| sqlx::query_as(SQL)
@@ -134,6 +139,7 @@ impl Tx {
             .bind(t.created_at)
             .bind(t.resolved_at)
             .bind(t.closed_at)
+            .bind(t.parent_id)
             .fetch_one(c)
             .await?))
     }
@@ -238,14 +244,23 @@ impl Db {
 
     /// Resolved tickets whose quiet period ended before `resolved_before` (for auto-close).
     pub async fn tickets_due_for_close(&self, resolved_before: Ts, limit: i64) -> Result<Vec<i64>> {
-        let rows: Vec<(i64,)> = on_read!(self, |p| sqlx::query_as(
-            "SELECT id FROM tickets WHERE status IN ('resolved', 'fulfilled') AND resolved_at IS NOT NULL \
-             AND resolved_at < $1 ORDER BY resolved_at LIMIT $2"
-        )
-        .bind(resolved_before)
-        .bind(limit)
-        .fetch_all(p)
-        .await?);
+        // The statuses the kinds declare as resolved (a closed-category "done" is final already).
+        static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+        let sql = SQL.get_or_init(|| {
+            let resolved: Vec<String> = Kind::ALL
+                .iter()
+                .map(|k| k.resolved_status())
+                .filter(|s| s.category() == opsdesk_domain::ticket::StatusCategory::Resolved)
+                .map(|s| format!("'{}'", s.as_str()))
+                .collect();
+            format!(
+                "SELECT id FROM tickets WHERE status IN ({}) AND resolved_at IS NOT NULL AND resolved_at < $1 \
+                 ORDER BY resolved_at LIMIT $2",
+                resolved.join(", ")
+            )
+        });
+        let rows: Vec<(i64,)> =
+            on_read!(self, |p| sqlx::query_as(sql.as_str()).bind(resolved_before).bind(limit).fetch_all(p).await?);
         Ok(rows.into_iter().map(|r| r.0).collect())
     }
 }

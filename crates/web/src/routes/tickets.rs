@@ -11,7 +11,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use opsdesk_app::tickets::{
-    AttachmentUpload, CreateTicket, LinkInput, Page, Ref, TicketPage, TicketView, TransitionInput, UpdateTicket,
+    AttachmentUpload, CreateTask, CreateTicket, LinkInput, Page, Ref, TicketPage, TicketView, TransitionInput,
+    UpdateTicket,
 };
 use opsdesk_domain::FieldError;
 use serde::Deserialize;
@@ -33,6 +34,7 @@ pub fn router() -> Router<WebState> {
         )
         .route("/api/v1/tickets/{id}/attachments/{attachment_id}", get(download))
         .route("/api/v1/tickets/{id}/links", post(link))
+        .route("/api/v1/tickets/{id}/tasks", get(tasks).post(add_task))
         .route("/api/v1/tickets/{id}/watchers", post(add_watcher))
         .route("/api/v1/tickets/{id}/watchers/{user_id}", delete(remove_watcher))
         // Large enough that an oversized title or description is refused by validation, naming
@@ -100,6 +102,30 @@ async fn create(
         res.headers_mut().insert(header::LOCATION, l);
     }
     Ok(res)
+}
+
+async fn add_task(
+    State(s): State<WebState>,
+    Caller(auth): Caller,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(body): ApiJson<CreateTask>,
+) -> ApiResult<Response> {
+    let t = s.app.create_task(&auth.actor, &id, body).await?;
+    let location = HeaderValue::from_str(&format!("/api/v1/tickets/{}", t.id)).ok();
+    let mut res = with_etag(StatusCode::CREATED, t);
+    if let Some(l) = location {
+        res.headers_mut().insert(header::LOCATION, l);
+    }
+    Ok(res)
+}
+
+async fn tasks(
+    State(s): State<WebState>,
+    Caller(auth): Caller,
+    ApiPath(id): ApiPath<String>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let items = s.app.tasks_of(&auth.actor, &id).await?;
+    Ok(Json(json!({ "items": items, "next": null })))
 }
 
 async fn show(State(s): State<WebState>, Caller(auth): Caller, ApiPath(id): ApiPath<String>) -> ApiResult<Response> {

@@ -109,6 +109,7 @@ pub fn app_error(nav: Option<Nav>, e: AppError) -> Response {
         AppError::Invalid(_)
         | AppError::Conflict { .. }
         | AppError::Transition { .. }
+        | AppError::GuardFailed(_)
         | AppError::TooLarge { .. }
         | AppError::Query(_)
         | AppError::Stale(_) => error_page(StatusCode::UNPROCESSABLE_ENTITY, nav, &describe(&e)),
@@ -126,6 +127,7 @@ pub fn describe(e: &AppError) -> String {
         AppError::Transition { message, allowed, .. } if !allowed.is_empty() => {
             format!("{message} (allowed: {})", allowed.join(", "))
         }
+        AppError::GuardFailed(guards) => guards.iter().map(|g| g.detail.clone()).collect::<Vec<_>>().join("; "),
         AppError::Forbidden => "You may not do that.".into(),
         AppError::NotFound => "Not found, or not visible to you.".into(),
         AppError::Store(_) | AppError::Internal(_) => "Something went wrong on our side.".into(),

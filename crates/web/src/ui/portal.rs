@@ -187,7 +187,7 @@ async fn render(
         status: words(t.status.as_str()),
         resolved,
         open: t.status.is_open(),
-        reopen_to: t.kind.reopen_status().as_str().into(),
+        reopen_to: t.kind.reopen_status().map(|s| s.as_str().to_string()).unwrap_or_default(),
         entries,
         files,
         error,

@@ -48,7 +48,13 @@ pub(crate) fn transition_error(e: TransitionError) -> AppError {
 }
 
 /// The state of the ticket's most recent approval.
-async fn latest_approval(_tx: &mut Tx, _ticket_id: i64) -> Result<Option<opsdesk_domain::ticket::ApprovalFact>> {
-    // Approvals are merged from their own branch; until then no ticket has one.
-    Ok(None)
+async fn latest_approval(tx: &mut Tx, ticket_id: i64) -> Result<Option<opsdesk_domain::ticket::ApprovalFact>> {
+    use opsdesk_domain::approval::ApprovalState;
+    use opsdesk_domain::ticket::ApprovalFact;
+    Ok(tx.latest_approval_state(ticket_id).await?.map(|s| match s {
+        ApprovalState::Pending => ApprovalFact::Pending,
+        ApprovalState::Approved => ApprovalFact::Approved,
+        ApprovalState::Rejected => ApprovalFact::Rejected,
+        ApprovalState::Cancelled => ApprovalFact::Cancelled,
+    }))
 }

@@ -13,12 +13,12 @@ use opsdesk_store::Backend;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-const PASSWORD: &str = "a long enough password";
+pub(crate) const PASSWORD: &str = "a long enough password";
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 
 /// A chromedriver process on a free port, ended when dropped.
-struct Driver {
+pub(crate) struct Driver {
     child: Child,
     url: String,
     profiles: Vec<tempfile::TempDir>,
@@ -32,7 +32,7 @@ impl Drop for Driver {
 }
 
 impl Driver {
-    async fn start() -> Driver {
+    pub(crate) async fn start() -> Driver {
         for bin in [CHROMIUM, CHROMEDRIVER] {
             assert!(
                 std::path::Path::new(bin).exists(),
@@ -64,7 +64,7 @@ impl Driver {
     }
 
     /// A fresh browser session with its own profile.
-    async fn browser(&mut self) -> Client {
+    pub(crate) async fn browser(&mut self) -> Client {
         let profile = tempfile::tempdir().expect("profile dir");
         let args = vec![
             "--headless".to_string(),
@@ -133,7 +133,7 @@ async fn world(db: &TestDb) -> World {
     World { server, requester, agent, agent2 }
 }
 
-async fn css(c: &Client, selector: &str) -> fantoccini::elements::Element {
+pub(crate) async fn css(c: &Client, selector: &str) -> fantoccini::elements::Element {
     c.wait()
         .at_most(Duration::from_secs(10))
         .for_element(Locator::Css(selector))
@@ -141,15 +141,15 @@ async fn css(c: &Client, selector: &str) -> fantoccini::elements::Element {
         .unwrap_or_else(|e| panic!("no {selector} on the page: {e}"))
 }
 
-async fn text_of(c: &Client, selector: &str) -> String {
+pub(crate) async fn text_of(c: &Client, selector: &str) -> String {
     css(c, selector).await.text().await.expect("text")
 }
 
-async fn page_text(c: &Client) -> String {
+pub(crate) async fn page_text(c: &Client) -> String {
     text_of(c, "body").await
 }
 
-async fn sign_in(c: &Client, base: &str, email: &str) {
+pub(crate) async fn sign_in(c: &Client, base: &str, email: &str) {
     c.goto(&format!("{base}/login")).await.expect("login page");
     css(c, "#email").await.send_keys(email).await.expect("email");
     css(c, "#password").await.send_keys(PASSWORD).await.expect("password");
@@ -157,14 +157,14 @@ async fn sign_in(c: &Client, base: &str, email: &str) {
     css(c, "nav.sections").await;
 }
 
-async fn fill(c: &Client, selector: &str, value: &str) {
+pub(crate) async fn fill(c: &Client, selector: &str, value: &str) {
     let e = css(c, selector).await;
     e.clear().await.expect("clear");
     e.send_keys(value).await.expect("type");
 }
 
 /// Clicks and waits until the page shows `selector` (the next page's landmark).
-async fn click_then(c: &Client, button: &str, landmark: &str) {
+pub(crate) async fn click_then(c: &Client, button: &str, landmark: &str) {
     css(c, button).await.click().await.expect("click");
     css(c, landmark).await;
 }

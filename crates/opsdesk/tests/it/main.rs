@@ -9,6 +9,7 @@ mod access;
 mod admin_mail_pages;
 mod approvals;
 mod browser;
+mod browser_approvals;
 mod cli;
 mod errors;
 mod identities;

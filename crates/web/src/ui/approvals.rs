@@ -167,8 +167,9 @@ fn render_link(p: LinkPage) -> Response {
             .map(|d| if d == opsdesk_domain::approval::Decision::Approve { "approved" } else { "rejected" }),
     };
     let mut res = (status, page).into_response();
-    // The token is in the address: keep it out of Referer headers and caches.
-    res.headers_mut().insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    // The token is in the address: keep it out of Referer headers to other sites and out of
+    // caches. (`no-referrer` would also make browsers send `Origin: null` on the form post.)
+    res.headers_mut().insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
     res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     res
 }

@@ -49,8 +49,7 @@ impl App {
             let own = actor.user_id == Some(current.requester_id);
             let k = current.kind;
             let resolved = current.status == k.resolved_status();
-            let allowed = to == Status::Closed && resolved
-                || Some(to) == k.reopen_status() && resolved
+            let allowed = resolved && (to == Status::Closed || Some(to) == k.reopen_status())
                 || to == Status::Cancelled && current.status.is_open();
             if !own || !allowed || !public || input.resolve_linked_incidents || !k.def().requester_facing {
                 return Err(AppError::Forbidden);

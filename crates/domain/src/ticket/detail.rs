@@ -24,12 +24,15 @@ pub enum DetailType {
     Flag,
 }
 
+/// A rule across a detail record's fields; names the field to blame.
+pub type DetailRule = fn(&Map<String, Value>) -> Result<(), FieldError>;
+
 /// A kind's detail record: its fields and a rule across them.
 #[derive(Debug, Clone, Copy)]
 pub struct DetailSpec {
     pub fields: &'static [DetailField],
     /// Checked on the merged record after every change; names the field to blame.
-    pub rule: Option<fn(&Map<String, Value>) -> Result<(), FieldError>>,
+    pub rule: Option<DetailRule>,
 }
 
 impl DetailSpec {

@@ -29,7 +29,7 @@ async fn a_request_is_approved_by_link_and_fulfilled_after_its_tasks() {
     let app = server.app();
     set_desk_address(app, "hold").await;
     let sys = Actor::system();
-    let (agent, agent_api) = server.user("agent").await;
+    let (agent, _) = server.user("agent").await;
     let (approver, _) = server.user("agent").await;
     let (_, requester) = server.user("requester").await;
     let group = opsdesk_app::groups::CreateGroup {
@@ -94,21 +94,21 @@ async fn a_request_is_approved_by_link_and_fulfilled_after_its_tasks() {
     agent_b.goto(&format!("{base}/agent/tickets/{number}")).await.expect("ticket page");
     assert_eq!(text_of(&agent_b, "#ticket-status").await, "fulfilling");
 
-    // Two ordered tasks: the second waits for the first.
-    let t1 = agent_api.post(&format!("/api/v1/tickets/{number}/tasks"), json!({"title": "Order the screen"})).await;
-    assert_eq!(t1.status, 201, "{:?}", t1.body);
-    let t1 = t1.body["number"].as_str().expect("task").to_string();
-    let t2 = agent_api
-        .post(&format!("/api/v1/tickets/{number}/tasks"), json!({"title": "Install it", "after": [t1.clone()]}))
-        .await;
-    assert_eq!(t2.status, 201, "{:?}", t2.body);
-    let t2 = t2.body["number"].as_str().expect("task").to_string();
-    let done = json!({"to": "done"});
-    let early = agent_api.post(&format!("/api/v1/tickets/{t2}/transitions"), done.clone()).await;
-    assert_eq!(early.status, 422, "the second task waits for the first: {:?}", early.body);
-    for t in [&t1, &t2] {
-        let r = agent_api.post(&format!("/api/v1/tickets/{t}/transitions"), done.clone()).await;
-        assert_eq!(r.status, 200, "{:?}", r.body);
+    // Two ordered tasks from the request's Tasks panel: the second waits for the first.
+    fill(&agent_b, "#task-title", "Order the screen").await;
+    click_then(&agent_b, "#add-task-button", ".notice").await;
+    assert!(text_of(&agent_b, ".notice").await.contains("Task TSK-1 added."), "{}", page_text(&agent_b).await);
+    fill(&agent_b, "#task-title", "Install it").await;
+    css(&agent_b, "input[name=after]").await.click().await.expect("after TSK-1");
+    click_then(&agent_b, "#add-task-button", ".notice").await;
+    assert!(text_of(&agent_b, ".notice").await.contains("Task TSK-2 added."), "{}", page_text(&agent_b).await);
+    agent_b.goto(&format!("{base}/agent/tickets/TSK-2")).await.expect("second task");
+    click_then(&agent_b, "button[name=to][value=done]", "main").await;
+    assert!(page_text(&agent_b).await.contains("waits for TSK-1"), "{}", page_text(&agent_b).await);
+    for t in ["TSK-1", "TSK-2"] {
+        agent_b.goto(&format!("{base}/agent/tickets/{t}")).await.expect("task page");
+        click_then(&agent_b, "button[name=to][value=done]", ".notice").await;
+        assert_eq!(text_of(&agent_b, "#ticket-status").await, "done", "{}", page_text(&agent_b).await);
     }
 
     // With its tasks done, the agent fulfils the request.

@@ -314,3 +314,22 @@ pub fn field_error<'a>(html: &'a str, id: &str) -> &'a str {
         None => "",
     }
 }
+
+/// Posts a form with the session's CSRF token (unless `csrf` is false) and follows the
+/// redirect: the final status, path and body.
+pub async fn post_form(c: &Client, path: &str, fields: &[(&str, &str)], csrf: bool) -> (u16, String, String) {
+    let mut pairs: Vec<(&str, &str)> = fields.to_vec();
+    let token = c.csrf.clone().unwrap_or_default();
+    if csrf {
+        pairs.push(("csrf", &token));
+    }
+    let res = c.http.post(format!("{}{path}", c.base)).form(&pairs).send().await.expect("post");
+    let status = res.status().as_u16();
+    let url = res.url().path().to_string();
+    (status, url, res.text().await.expect("body"))
+}
+
+/// Text as the templates escape it.
+pub fn esc(raw: &str) -> String {
+    raw.replace('&', "&#38;").replace('<', "&#60;").replace('>', "&#62;").replace('"', "&#34;").replace('\'', "&#39;")
+}

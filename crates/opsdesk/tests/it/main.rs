@@ -15,6 +15,7 @@ mod errors;
 mod identities;
 mod kb;
 mod kinds;
+mod kinds_pages;
 mod login;
 mod mail;
 mod mail_atomic;

@@ -10,24 +10,6 @@ use serde_json::{json, Value};
 
 const PASSWORD: &str = "a long enough password";
 
-/// Posts a form with the session's CSRF token (unless `csrf` is false); follows the redirect.
-async fn form(c: &Client, path: &str, fields: &[(&str, &str)], csrf: bool) -> (u16, String, String) {
-    let mut pairs: Vec<(&str, &str)> = fields.to_vec();
-    let token = c.csrf.clone().unwrap_or_default();
-    if csrf {
-        pairs.push(("csrf", &token));
-    }
-    let res = c.http.post(format!("{}{path}", c.base)).form(&pairs).send().await.expect("post");
-    let status = res.status().as_u16();
-    let url = res.url().path().to_string();
-    (status, url, res.text().await.expect("body"))
-}
-
-/// Text as the templates escape it.
-fn esc(raw: &str) -> String {
-    raw.replace('&', "&#38;").replace('<', "&#60;").replace('>', "&#62;").replace('"', "&#34;").replace('\'', "&#39;")
-}
-
 both_backends! {
     async fn admins_keep_calendars_and_policies_through_the_forms(db: TestDb) {
         let server = db.start().await;
@@ -39,7 +21,7 @@ both_backends! {
 
         // A calendar with two intervals a day, an overnight shift, a yearly and a fixed holiday.
         let name = "<script>alert(1)</script> Berlin office";
-        let (status, url, html) = form(&admin, "/admin/sla/calendars", &[
+        let (status, url, html) = post_form(&admin, "/admin/sla/calendars", &[
             ("name", name), ("time_zone", "Europe/Berlin"),
             ("hours.mon", "09:00-12:30, 13:30-17:00"), ("hours.fri", "22:00-06:00"),
             ("holidays", "12-25\n2026-12-24\n"),
@@ -59,7 +41,7 @@ both_backends! {
         assert!(!list.contains("<script>alert(1)"), "no live script");
 
         // A bad interval and an unknown zone come back next to their fields, as typed.
-        let (status, _, html) = form(&admin, "/admin/sla/calendars", &[
+        let (status, _, html) = post_form(&admin, "/admin/sla/calendars", &[
             ("name", "Broken"), ("time_zone", "Mars/Olympus"), ("hours.mon", "09:00-12:00, 25:00-26:00"),
         ], true).await;
         assert_eq!(status, 422, "{html}");
@@ -69,7 +51,7 @@ both_backends! {
         assert!(html.contains("value=\"09:00-12:00, 25:00-26:00\""), "the typed hours are kept");
 
         // No CSRF token: refused, nothing saved.
-        let (status, _, _) = form(&admin, "/admin/sla/calendars", &[("name", "Sneaky"), ("time_zone", "UTC"), ("hours.mon", "09:00-17:00")], false).await;
+        let (status, _, _) = post_form(&admin, "/admin/sla/calendars", &[("name", "Sneaky"), ("time_zone", "UTC"), ("hours.mon", "09:00-17:00")], false).await;
         assert_eq!(status, 403);
         let cals = admin_api.get("/api/v1/sla/calendars").await.body["items"].as_array().cloned().expect("items");
         assert!(!cals.iter().any(|c| c["name"] == "Sneaky" || c["name"] == "Broken"));
@@ -90,7 +72,7 @@ both_backends! {
         };
         let owned = policy_fields("1h30m", escalations.clone());
         let fields: Vec<(&str, &str)> = owned.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-        let (status, url, html) = form(&admin, "/admin/sla/policies", &fields, true).await;
+        let (status, url, html) = post_form(&admin, "/admin/sla/policies", &fields, true).await;
         assert_eq!(status, 200, "{html}");
         assert!(html.contains("Created."), "{html}");
         let pid: i64 = url.rsplit('/').next().and_then(|n| n.parse().ok()).expect("policy id in the url");
@@ -116,7 +98,7 @@ both_backends! {
         // A bad duration and an unknown group are refused next to their fields; nothing changes.
         let owned = policy_fields("4 hours", "90% notify_group_lead Network\nbreach reassign_to_group Nowhere".into());
         let fields: Vec<(&str, &str)> = owned.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-        let (status, _, html) = form(&admin, &format!("/admin/sla/policies/{pid}"), &fields, true).await;
+        let (status, _, html) = post_form(&admin, &format!("/admin/sla/policies/{pid}"), &fields, true).await;
         assert_eq!(status, 422, "{html}");
         assert!(!field_error(&html, "err-first").is_empty(), "a field error at the first response target: {html}");
         assert!(field_error(&html, "err-escalations").starts_with("line 2:"), "{html}");
@@ -127,17 +109,17 @@ both_backends! {
         // The application's own path `escalations[1].group_id` is shown at the line it came from.
         let owned = policy_fields("1h", "# comment\n90% notify_group_lead Network\nbreach reassign_to_group #999999".into());
         let fields: Vec<(&str, &str)> = owned.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-        let (status, _, html) = form(&admin, &format!("/admin/sla/policies/{pid}"), &fields, true).await;
+        let (status, _, html) = post_form(&admin, &format!("/admin/sla/policies/{pid}"), &fields, true).await;
         assert_eq!(status, 422, "{html}");
         assert!(field_error(&html, "err-escalations").starts_with("line 3: no such group"), "{html}");
 
         // The calendar is in use; deleting the policy frees it.
-        let (status, _, html) = form(&admin, &format!("/admin/sla/calendars/{cal_id}/delete"), &[], true).await;
+        let (status, _, html) = post_form(&admin, &format!("/admin/sla/calendars/{cal_id}/delete"), &[], true).await;
         assert_eq!(status, 422, "{html}");
         assert!(html.contains("a policy uses this calendar"), "{html}");
-        let (status, url, _) = form(&admin, &format!("/admin/sla/policies/{pid}/delete"), &[], true).await;
+        let (status, url, _) = post_form(&admin, &format!("/admin/sla/policies/{pid}/delete"), &[], true).await;
         assert_eq!((status, url.as_str()), (200, "/admin/sla/policies"));
-        let (status, url, _) = form(&admin, &format!("/admin/sla/calendars/{cal_id}/delete"), &[], true).await;
+        let (status, url, _) = post_form(&admin, &format!("/admin/sla/calendars/{cal_id}/delete"), &[], true).await;
         assert_eq!((status, url.as_str()), (200, "/admin/sla/calendars"));
         assert_eq!(admin_api.get(&format!("/api/v1/sla/calendars/{cal_id}")).await.status, 404);
 
@@ -145,7 +127,7 @@ both_backends! {
         let agent = session_with(&server, &agent_user.email, PASSWORD).await;
         let (status, body) = page(&agent, "/admin/sla/policies").await;
         assert_eq!(status, 403, "{body}");
-        let (status, _, _) = form(&agent, "/admin/sla/calendars", &[("name", "Mine"), ("time_zone", "UTC"), ("hours.mon", "09:00-17:00")], true).await;
+        let (status, _, _) = post_form(&agent, "/admin/sla/calendars", &[("name", "Mine"), ("time_zone", "UTC"), ("hours.mon", "09:00-17:00")], true).await;
         assert_eq!(status, 422, "the application refuses a non-admin");
         assert_eq!(admin_api.get("/api/v1/sla/calendars").await.body["items"].as_array().map(Vec::len), Some(1));
         server.stop().await;
@@ -226,7 +208,7 @@ both_backends! {
         assert!(html.contains(&number), "the notification names the ticket: {html}");
         assert!(html.contains("id=\"mark-read\""), "{html}");
         let upto = html.split("name=\"upto\" value=\"").nth(1).and_then(|r| r.split('"').next()).expect("upto").to_string();
-        let (status, url, html) = form(&agent, "/agent/notifications/read", &[("upto", &upto)], true).await;
+        let (status, url, html) = post_form(&agent, "/agent/notifications/read", &[("upto", &upto)], true).await;
         assert_eq!((status, url.as_str()), (200, "/agent/notifications"), "{html}");
         assert!(html.contains("Nothing unread."), "{html}");
         let items: Value = agent_api.get("/api/v1/me/notifications").await.body;

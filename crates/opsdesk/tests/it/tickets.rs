@@ -113,6 +113,9 @@ both_backends! {
             assert_eq!(r.status, 201, "{:?}", r.body);
         }
         d.agent.post("/api/v1/tickets/PRB-1/links", json!({"type": "caused_by", "target": inc1["id"]})).await.assert_problem(422, "validation_failed");
+        // A known error needs its workaround first (the problem's guard).
+        let r = d.agent.patch("/api/v1/tickets/PRB-1", json!({"detail": {"workaround": "Restart the spooler"}})).await;
+        assert_eq!(r.status, 200, "{:?}", r.body);
         for to in ["assessed", "root_cause_analysis", "known_error"] {
             assert_eq!(d.agent.post("/api/v1/tickets/PRB-1/transitions", json!({"to": to})).await.status, 200);
         }

@@ -91,6 +91,7 @@ pub struct TicketPage {
     sla_events: Vec<EventRow>,
     kb: Option<opsdesk_app::kb::TicketArticles>,
     mail: Vec<super::agent_mail::MailRow>,
+    process: super::agent_process::ProcessPanel,
 }
 
 fn s_opt(v: Option<i64>) -> String {
@@ -149,7 +150,17 @@ pub struct Outcome {
     stale: Option<EditValues>,
 }
 
-async fn render(s: &WebState, auth: &Authenticated, number: &str, out: Outcome) -> Response {
+impl Outcome {
+    pub fn notice(text: &str) -> Self {
+        Outcome { notice: Some(text.into()), ..Default::default() }
+    }
+
+    pub fn error(text: &str) -> Self {
+        Outcome { error: Some(text.into()), ..Default::default() }
+    }
+}
+
+pub(crate) async fn render(s: &WebState, auth: &Authenticated, number: &str, out: Outcome) -> Response {
     let app = &s.app;
     let actor = &auth.actor;
     let nav = Nav::of(auth);
@@ -235,6 +246,7 @@ async fn render(s: &WebState, auth: &Authenticated, number: &str, out: Outcome) 
             .map_err(|e| tracing::warn!(error = %e, "the ticket page shows no knowledge panel"))
             .ok(),
         mail: super::agent_mail::ticket_mail_rows(app, actor, &t.number).await,
+        process: super::agent_process::ProcessPanel::of(app, actor, &t, &mut names).await,
         t,
     };
     page.into_response()
@@ -412,13 +424,26 @@ async fn transition(State(s): State<WebState>, Path(number): Path<String>, post:
 
 async fn link(State(s): State<WebState>, Path(number): Path<String>, post: FormPost) -> Response {
     let FormPost { auth, fields } = post;
-    let input = LinkInput {
-        link_type: fields.get("type").unwrap_or("related").to_string(),
-        target: Ref::Name(fields.get("target").unwrap_or("").to_string()),
+    let link_type = fields.get("type").unwrap_or("related");
+    let target = fields.get("target").unwrap_or("");
+    let linked = if link_type == "cause_of" {
+        // From a problem: each incident named (comma-separated) is caused by this problem.
+        let mut done = Ok(());
+        for incident in target.split(',').map(str::trim).filter(|x| !x.is_empty()) {
+            let input = LinkInput { link_type: "caused_by".into(), target: Ref::Name(number.clone()) };
+            if let Err(e) = s.app.link_tickets(&auth.actor, incident, input).await {
+                done = Err(format!("{incident}: {}", describe(&e)));
+                break;
+            }
+        }
+        done
+    } else {
+        let input = LinkInput { link_type: link_type.to_string(), target: Ref::Name(target.to_string()) };
+        s.app.link_tickets(&auth.actor, &number, input).await.map(|_| ()).map_err(|e| describe(&e))
     };
-    let out = match s.app.link_tickets(&auth.actor, &number, input).await {
-        Ok(_) => Outcome { notice: Some("Linked.".into()), ..Default::default() },
-        Err(e) => Outcome { error: Some(describe(&e)), ..Default::default() },
+    let out = match linked {
+        Ok(()) => Outcome::notice("Linked."),
+        Err(e) => Outcome::error(&e),
     };
     render(&s, &auth, &number, out).await
 }

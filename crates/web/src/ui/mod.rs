@@ -10,6 +10,8 @@ mod admin_mail;
 mod admin_policies;
 mod agent;
 mod agent_mail;
+mod agent_new;
+mod agent_process;
 mod agent_sla;
 mod agent_ticket;
 mod approvals;
@@ -41,6 +43,8 @@ pub fn router() -> Router<WebState> {
         .route("/assets/app.js", get(js))
         .merge(agent::router())
         .merge(agent_ticket::router())
+        .merge(agent_process::router())
+        .merge(agent_new::router())
         .merge(agent_mail::router())
         .merge(agent_sla::router())
         .merge(portal::router())

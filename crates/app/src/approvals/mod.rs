@@ -20,6 +20,9 @@ pub use link::{LinkCheck, LinkPage};
 pub use mail::{ComposedMail, MailPurpose, MAIL_JOB};
 pub use nudge::Nudged;
 pub use settings::ApprovalSettings;
+pub(crate) use start::on_ticket_moved;
+/// For lifecycle code that starts a request's template approval itself.
+#[allow(unused_imports)]
 pub(crate) use start::start_template_approval;
 pub use templates::{TemplateInput, TemplateView};
 pub use view::{ApprovalView, ApproverView, DecisionView, StageView, SubjectView};

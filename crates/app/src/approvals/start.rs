@@ -199,6 +199,34 @@ pub(crate) async fn start_template_approval(tx: &mut Tx, actor: &Actor, ticket: 
     Ok(())
 }
 
+/// What a ticket's move means for its approvals: entering `awaiting_approval` starts the
+/// template; leaving the open statuses (cancelled, closed, resolved) withdraws a pending
+/// approval, so nobody is asked, reminded or escalated for it any more.
+pub(crate) async fn on_ticket_moved(tx: &mut Tx, actor: &Actor, from: Status, ticket: &Ticket, now: Ts) -> Result<()> {
+    if ticket.status == Status::AwaitingApproval && from != ticket.status {
+        return start_template_approval(tx, actor, ticket, now).await;
+    }
+    if ticket.status.is_open() {
+        return Ok(());
+    }
+    for id in tx.pending_approvals_of(TICKET, ticket.id).await? {
+        let rec = tx.approval_for_update(id).await?;
+        let mut approval = super::to_domain(&rec);
+        if approval.cancel().is_err() {
+            continue;
+        }
+        for (i, s) in approval.stages.iter().enumerate() {
+            if rec.stages[i].state != s.state.as_str() {
+                tx.set_approval_stage_state(rec.stages[i].id, s.state.as_str(), None, Some(now)).await?;
+            }
+        }
+        tx.set_approval_state(id, approval.state, now).await?;
+        let payload = json!({ "approval_id": id, "reason": format!("the ticket is {}", ticket.status.as_str()) });
+        emit(tx, "approval.cancelled", format!("ticket:{}", ticket.id), actor, payload, now).await?;
+    }
+    Ok(())
+}
+
 impl App {
     /// Starts an approval on a ticket the actor works. A service request still `submitted`
     /// moves to `awaiting_approval` with it.

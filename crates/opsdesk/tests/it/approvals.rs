@@ -365,6 +365,15 @@ both_backends! {
         // A second approval is refused while one is pending.
         let again = s.agent.post(&format!("/api/v1/tickets/{plain}/approvals"), json!({"stages": [{"approvers": {"users": [p[1].0.id]}, "rule": "any"}]})).await;
         again.assert_problem(409, "approval_pending");
+        // Cancelling the request withdraws its pending approval: nothing waits on the approver.
+        assert_eq!(p[0].1.get("/api/v1/me/approvals").await.body["items"].as_array().map(Vec::len), Some(1));
+        let r = s.agent.post(&format!("/api/v1/tickets/{plain}/transitions"), json!({"to": "cancelled"})).await;
+        assert_eq!(r.status, 200, "{:?}", r.body);
+        let b = s.agent.get(&format!("/api/v1/approvals/{}", b["id"])).await.body;
+        assert_eq!(b["state"], "cancelled", "{b:?}");
+        assert_eq!(b["stages"][0]["state"], "skipped");
+        assert_eq!(p[0].1.get("/api/v1/me/approvals").await.body["items"].as_array().map(Vec::len), Some(0));
+        decide(&p[0].1, b["id"].as_i64().expect("id"), "approve").await.assert_problem(409, "already_decided");
         s.server.stop().await;
     }
 

@@ -9,15 +9,10 @@ use opsdesk_domain::Actor;
 
 const PASSWORD: &str = "a long enough password";
 
+/// The status and page after a form post (see `post_form`).
 async fn form(c: &Client, path: &str, fields: &[(&str, &str)], csrf: bool) -> (u16, String) {
-    let mut pairs: Vec<(&str, &str)> = fields.to_vec();
-    let token = c.csrf.clone().unwrap_or_default();
-    if csrf {
-        pairs.push(("csrf", &token));
-    }
-    let res = c.http.post(format!("{}{path}", c.base)).form(&pairs).send().await.expect("post");
-    let status = res.status().as_u16();
-    (status, res.text().await.expect("body"))
+    let (status, _, html) = post_form(c, path, fields, csrf).await;
+    (status, html)
 }
 
 both_backends! {

@@ -107,6 +107,9 @@ both_backends! {
 
     async fn tasks_are_checked_on_the_way_in(db: TestDb) {
         let d = desk(&db).await;
+        // Tasks get SLA clocks from the policies that name their kind.
+        let p = d.admin.post("/api/v1/sla/policies", json!({"name": "Tasks", "conditions": {"kinds": ["task"]}, "targets": {"first_response": "1h", "resolution": "4h"}})).await;
+        assert_eq!(p.status, 201, "{:?}", p.body);
         let inc = created(d.agent.post("/api/v1/tickets", json!({"kind": "incident", "title": "Printer jam", "group": "Fulfilment"})).await).await;
         let other = created(d.agent.post("/api/v1/tickets", json!({"kind": "incident", "title": "Other", "group": "Fulfilment"})).await).await;
         let foreign = created(d.agent.post(&format!("/api/v1/tickets/{}/tasks", other["id"]), json!({"title": "Elsewhere"})).await).await;
@@ -127,6 +130,11 @@ both_backends! {
         assert_eq!(r.status, 404, "{:?}", r.body);
         // An incident with an open task cannot be resolved; a cancelled task no longer holds it.
         let task = created(d.agent.post(&format!("/api/v1/tickets/{}/tasks", inc["id"]), json!({"title": "Order toner"})).await).await;
+        let read = d.agent.get(&format!("/api/v1/tickets/{}", task["id"])).await;
+        let targets: Vec<&str> = read.body["sla"].as_array().expect("sla").iter().filter_map(|x| x["target"].as_str()).collect();
+        assert!(targets.contains(&"resolution"), "the task policy applies: {:?}", read.body["sla"]);
+        let parent = d.agent.get(&format!("/api/v1/tickets/{}", inc["id"])).await;
+        assert_eq!(parent.body["sla"], json!([]), "the incident matches no policy");
         let inc_num = inc["number"].as_str().expect("n");
         assert_eq!(guard_names(&move_to(&d.agent, inc_num, "resolved").await), ["tasks_done"]);
         assert_eq!(move_to(&d.agent, task["number"].as_str().expect("n"), "cancelled").await.status, 200);

@@ -52,6 +52,11 @@ impl SmtpSink {
         self.refuse.store(n, Ordering::SeqCst);
     }
 
+    /// Stops refusing; returns how many of the `n` given to `refuse_next` were left unused.
+    pub fn stop_refusing(&self) -> usize {
+        self.refuse.swap(0, Ordering::SeqCst)
+    }
+
     pub fn messages(&self) -> Vec<Delivered> {
         self.messages.lock().expect("lock").clone()
     }

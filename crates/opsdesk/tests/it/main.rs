@@ -8,6 +8,7 @@ mod smtp_sink;
 mod access;
 mod admin_mail_pages;
 mod approvals;
+mod approvals_pages;
 mod browser;
 mod browser_approvals;
 mod cli;

@@ -14,6 +14,7 @@ pub mod groups;
 pub mod jobs;
 pub mod kb;
 pub mod mail;
+pub mod schema;
 pub mod secrets;
 pub mod sla;
 pub mod tickets;

@@ -151,7 +151,8 @@ impl App {
         match self.db.user(user_id).await {
             Ok(u) if u.role != Role::Requester => Ok(()),
             Ok(_) => Err(FieldError::new(field, "not_an_agent", "only agents and admins can be group members").into()),
-            Err(_) => Err(FieldError::new(field, "unknown", "no such user").into()),
+            Err(opsdesk_store::StoreError::NotFound) => Err(FieldError::new(field, "unknown", "no such user").into()),
+            Err(e) => Err(e.into()),
         }
     }
 }

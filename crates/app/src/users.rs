@@ -127,7 +127,7 @@ impl App {
             None => None,
         };
         if let Some(org) = input.organization_id {
-            if self.db.organization(org).await.is_err() {
+            if crate::error::found(self.db.organization(org).await)?.is_none() {
                 checks.push(FieldError::new("organization_id", "unknown", "no such organization"));
             }
         }
@@ -181,7 +181,7 @@ impl App {
         let locale = input.locale.as_deref().map(Locale::parse).and_then(|r| checks.take(r));
         let password = input.password.as_deref().map(Password::parse).and_then(|r| checks.take(r));
         if let Some(Some(org)) = input.organization_id {
-            if self.db.organization(org).await.is_err() {
+            if crate::error::found(self.db.organization(org).await)?.is_none() {
                 checks.push(FieldError::new("organization_id", "unknown", "no such organization"));
             }
         }

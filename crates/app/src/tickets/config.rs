@@ -167,7 +167,10 @@ impl App {
                     )
                     .into())
                 }
-                Err(_) => return Err(FieldError::new("parent_id", "unknown", "no such category").into()),
+                Err(opsdesk_store::StoreError::NotFound) => {
+                    return Err(FieldError::new("parent_id", "unknown", "no such category").into())
+                }
+                Err(e) => return Err(e.into()),
             }
         }
         let mut tx = self.db.begin().await?;

@@ -32,10 +32,12 @@ impl App {
             Ref::Id(id) => id.to_string(),
             Ref::Name(n) => n.clone(),
         };
-        let target = self
-            .workable_ticket(actor, &target_ref)
-            .await
-            .map_err(|_| AppError::from(FieldError::new("target", "unknown", "no such ticket, or not one you work")))?;
+        let target = self.workable_ticket(actor, &target_ref).await.map_err(|e| match e {
+            AppError::NotFound | AppError::Forbidden => {
+                AppError::from(FieldError::new("target", "unknown", "no such ticket, or not one you work"))
+            }
+            other => other,
+        })?;
         if source.id == target.id {
             return Err(FieldError::new("target", "self_link", "a ticket cannot link to itself").into());
         }

@@ -407,10 +407,9 @@ impl App {
             if !(member || actor.role == Role::Admin) {
                 return Err(FieldError::new("group_id", "not_a_member", "share views only with your own groups").into());
             }
-            self.db
-                .group(g)
-                .await
-                .map_err(|_| AppError::from(FieldError::new("group_id", "unknown", "no such group")))?;
+            if crate::error::found(self.db.group(g).await)?.is_none() {
+                return Err(FieldError::new("group_id", "unknown", "no such group").into());
+            }
         }
         let owner = if input.group_id.is_some() { None } else { Some(user_id) };
         let now = Ts::now();

@@ -1,7 +1,7 @@
 //! Changing a ticket's fields, with optimistic concurrency: a stale version is refused with
 //! the current state, never silently overwritten. Every changed field leaves a history row.
 
-use super::refs::Ref;
+use super::refs::{checked, Ref};
 use super::{body_text, one_line, TicketView, DESCRIPTION_MAX, TITLE_MAX};
 use crate::{emit, App, AppError, Result};
 use opsdesk_domain::ticket::{CustomFieldDef, Kind, Level, Priority, Status};
@@ -88,26 +88,22 @@ impl App {
             None => None,
         };
         let category = match &input.category {
-            Some(Some(r)) => {
-                self.resolve_category(r, current.desk_id).await.map_err(|e| push(&mut c, e)).ok().map(Some)
-            }
+            Some(Some(r)) => checked(&mut c, self.resolve_category(r, current.desk_id).await)?.map(Some),
             Some(None) => Some(None),
             None => None,
         };
         let group = match &input.group {
-            Some(Some(r)) => self.resolve_group(r, "group").await.map_err(|e| push(&mut c, e)).ok().map(Some),
+            Some(Some(r)) => checked(&mut c, self.resolve_group(r, "group").await)?.map(Some),
             Some(None) => Some(None),
             None => None,
         };
         let assignee = match &input.assignee {
-            Some(Some(r)) => {
-                self.resolve_agent(r, "assignee").await.map_err(|e| push(&mut c, e)).ok().map(|u| Some(u.id))
-            }
+            Some(Some(r)) => checked(&mut c, self.resolve_agent(r, "assignee").await)?.map(|u| Some(u.id)),
             Some(None) => Some(None),
             None => None,
         };
         let requester = match &input.requester {
-            Some(r) => self.resolve_user(r, "requester").await.map_err(|e| push(&mut c, e)).ok(),
+            Some(r) => checked(&mut c, self.resolve_user(r, "requester").await)?,
             None => None,
         };
         let defs = self.custom_fields(current.desk_id, current.kind).await?;
@@ -210,13 +206,6 @@ impl App {
             .await?;
         tx.commit().await?;
         Ok(TicketView::from(&stored))
-    }
-}
-
-fn push(c: &mut Checks, e: AppError) {
-    match e {
-        AppError::Invalid(inv) => inv.0.into_iter().for_each(|f| c.push(f)),
-        other => c.push(FieldError::new("input", "unresolvable", other.to_string())),
     }
 }
 

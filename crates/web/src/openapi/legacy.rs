@@ -1007,7 +1007,7 @@ pub(super) fn responses() -> Value {
         "Unavailable".into(),
         json!({
             "description": "`database_unavailable` (503): the database cannot be reached; retry after \
-                            `Retry-After` seconds. Nothing was changed.",
+                            `Retry-After` seconds.",
             "headers": { "Retry-After": { "description": "Seconds to wait before retrying.", "schema": { "type": "integer", "minimum": 1 } } },
             "content": problem_content(),
         }),

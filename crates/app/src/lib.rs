@@ -20,6 +20,7 @@ pub mod sla;
 pub mod tickets;
 pub mod tokens;
 pub mod users;
+pub mod views;
 
 pub use error::AppError;
 pub use opsdesk_domain as domain;

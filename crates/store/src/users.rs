@@ -2,7 +2,6 @@
 
 use crate::{Db, Result, Ts, Tx};
 use opsdesk_domain::Role;
-use serde::Serialize;
 
 macro_rules! user_cols {
     () => {
@@ -11,7 +10,7 @@ macro_rules! user_cols {
 }
 
 /// A user as stored. The password hash is deliberately not part of it.
-#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct User {
     pub id: i64,
     pub email: String,

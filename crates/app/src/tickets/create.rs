@@ -14,16 +14,27 @@ use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
 /// Input for a new ticket, as it arrives.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateTicket {
+    #[schema(value_type = crate::schema::KindSchema)]
     pub kind: String,
+    #[schema(
+        max_length = 300,
+        pattern = r"^[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*$"
+    )]
     pub title: String,
     #[serde(default)]
+    #[schema(max_length = 65536, pattern = r"^[^\u0000]*$")]
     pub description: String,
+    /// 2 (medium) when absent.
+    #[schema(value_type = Option<crate::schema::LevelSchema>)]
     pub impact: Option<i64>,
+    /// 2 (medium) when absent.
+    #[schema(value_type = Option<crate::schema::LevelSchema>)]
     pub urgency: Option<i64>,
-    /// An explicit priority overrides the matrix; it needs `priority_reason`.
+    /// An explicit priority overrides the matrix; it needs `priority_reason`. Agents only.
+    #[schema(value_type = Option<crate::schema::PrioritySchema>)]
     pub priority: Option<String>,
     pub priority_reason: Option<String>,
     pub category: Option<Ref>,
@@ -37,7 +48,8 @@ pub struct CreateTicket {
     pub shared_with_organization: bool,
     #[serde(default)]
     pub watchers: Vec<Ref>,
-    /// The id of this ticket in another system (imports are idempotent by it).
+    /// The id of this ticket in another system (imports are idempotent by it). Agents only.
+    #[schema(min_length = 1, max_length = 200)]
     pub external_id: Option<String>,
 }
 

@@ -11,12 +11,13 @@ use opsdesk_store::Ts;
 use serde::Deserialize;
 use serde_json::json;
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LinkInput {
     /// `caused_by` (an incident caused by a problem), `duplicate_of`, `parent_of`, `child_of`,
     /// `related`.
     #[serde(rename = "type")]
+    #[schema(value_type = super::views::LinkType)]
     pub link_type: String,
     /// The other ticket: id or number.
     pub target: Ref,

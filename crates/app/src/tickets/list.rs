@@ -22,9 +22,11 @@ pub struct Page {
     pub after: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// A page of tickets and the cursor of the next page.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct TicketPage {
     pub items: Vec<TicketView>,
+    /// Pass as `after` for the next page; null on the last page.
     pub next: Option<String>,
 }
 

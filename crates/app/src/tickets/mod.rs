@@ -12,6 +12,7 @@ mod refs;
 pub(crate) mod timeline;
 pub(crate) mod transition;
 mod update;
+mod views;
 
 pub use config::{DeskInput, NewCategory, TicketSettings};
 pub use create::CreateTicket;
@@ -23,6 +24,7 @@ pub use timeline::{clean_filename, AttachmentUpload, Timeline};
 pub use transition::TransitionInput;
 pub(crate) use update::diff as field_changes;
 pub use update::UpdateTicket;
+pub use views::{AttachmentView, CommentView, HistoryView, LinkView, TicketTimelineView, TimelineView, WatcherView};
 
 use crate::{App, AppError, Result};
 use opsdesk_domain::ticket::{Priority, Status, StatusClass, TicketNumber};
@@ -32,19 +34,28 @@ use opsdesk_store::Ts;
 use serde::Serialize;
 
 /// A ticket as the API shows it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = Ticket)]
 pub struct TicketView {
     pub id: i64,
+    /// `INC-1042`: the kind's prefix and a per-kind sequence.
     pub number: String,
+    #[schema(value_type = crate::schema::KindSchema)]
     pub kind: opsdesk_domain::ticket::Kind,
     pub desk_id: i64,
     pub title: String,
     pub description: String,
+    #[schema(value_type = crate::schema::StatusSchema)]
     pub status: Status,
+    #[schema(value_type = crate::schema::StatusClassSchema)]
     pub status_class: StatusClass,
+    #[schema(value_type = Option<crate::schema::HoldReasonSchema>)]
     pub hold_reason: Option<String>,
+    #[schema(value_type = crate::schema::LevelSchema)]
     pub impact: i64,
+    #[schema(value_type = crate::schema::LevelSchema)]
     pub urgency: i64,
+    #[schema(value_type = crate::schema::PrioritySchema)]
     pub priority: String,
     pub priority_override_reason: Option<String>,
     pub category_id: Option<i64>,
@@ -53,12 +64,19 @@ pub struct TicketView {
     pub shared_with_organization: bool,
     pub group_id: Option<i64>,
     pub assignee_id: Option<i64>,
+    /// Values of the desk's custom fields for this kind, by key.
+    #[schema(value_type = Object)]
     pub custom_fields: serde_json::Value,
     pub external_id: Option<String>,
+    /// Bumped by every change; the ETag.
     pub version: i64,
+    #[schema(value_type = String, format = DateTime)]
     pub created_at: Ts,
+    #[schema(value_type = String, format = DateTime)]
     pub updated_at: Ts,
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub resolved_at: Option<Ts>,
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub closed_at: Option<Ts>,
     /// The SLA targets, on a single ticket's read (not in lists).
     #[serde(skip_serializing_if = "Option::is_none")]

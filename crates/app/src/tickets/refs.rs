@@ -8,7 +8,9 @@ use opsdesk_domain::{FieldError, Role};
 use opsdesk_store::users::User;
 use serde::Deserialize;
 
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+/// A reference by id, or by name: a user by email; a group, desk or organisation by name; a
+/// category by name or `Parent/Child` path; a ticket by number (`INC-1042`).
+#[derive(Debug, Clone, PartialEq, Deserialize, utoipa::ToSchema)]
 #[serde(untagged)]
 pub enum Ref {
     Id(i64),

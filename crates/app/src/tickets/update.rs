@@ -13,24 +13,39 @@ use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
 /// A partial update. Absent fields stay; `null` clears a clearable field.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateTicket {
+    #[schema(
+        max_length = 300,
+        pattern = r"^[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*$"
+    )]
     pub title: Option<String>,
+    #[schema(max_length = 65536, pattern = r"^[^\u0000]*$")]
     pub description: Option<String>,
+    #[schema(value_type = Option<crate::schema::LevelSchema>)]
     pub impact: Option<i64>,
+    #[schema(value_type = Option<crate::schema::LevelSchema>)]
     pub urgency: Option<i64>,
     /// `"P1"` overrides the matrix (with `priority_reason`); `null` returns to the matrix.
     #[serde(default, deserialize_with = "crate::nullable")]
+    #[schema(value_type = Option<crate::schema::PrioritySchema>)]
     pub priority: Option<Option<String>>,
     pub priority_reason: Option<String>,
+    /// `null` clears it.
     #[serde(default, deserialize_with = "crate::nullable")]
+    #[schema(value_type = Option<Ref>)]
     pub category: Option<Option<Ref>>,
+    /// `null` clears it.
     #[serde(default, deserialize_with = "crate::nullable")]
+    #[schema(value_type = Option<Ref>)]
     pub group: Option<Option<Ref>>,
+    /// `null` unassigns.
     #[serde(default, deserialize_with = "crate::nullable")]
+    #[schema(value_type = Option<Ref>)]
     pub assignee: Option<Option<Ref>>,
     pub requester: Option<Ref>,
+    /// Merged into the current values; `null` clears one.
     pub custom_fields: Option<Map<String, Value>>,
     pub shared_with_organization: Option<bool>,
 }

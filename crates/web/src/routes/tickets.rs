@@ -1,40 +1,41 @@
 //! Tickets: create, read, change (with ETag / If-Match), transitions, comments, attachments,
 //! links, watchers, and the list with the query language.
 
-use crate::extract::{ApiJson, ApiPath, ApiQuery, Caller};
+use crate::extract::{ApiJson, ApiPath, ApiQuery, Caller, Listing};
+use crate::openapi::fails;
 use crate::problem::{ApiResult, Problem};
 use crate::WebState;
 use axum::body::Body;
 use axum::extract::{Multipart, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get, post};
-use axum::{Json, Router};
+use axum::Json;
 use opsdesk_app::tickets::{
-    AttachmentUpload, CreateTicket, LinkInput, Page, Ref, TicketPage, TicketView, TransitionInput, UpdateTicket,
+    AttachmentUpload, AttachmentView, CommentView, CreateTicket, LinkInput, LinkView, Page, Ref, TicketPage,
+    TicketTimelineView, TicketView, TimelineView, TransitionInput, UpdateTicket,
 };
 use opsdesk_domain::FieldError;
 use serde::Deserialize;
-use serde_json::json;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 /// Attachments are limited by the desk setting; this only bounds what is read at all.
 const UPLOAD_BODY_LIMIT: usize = 110 * 1024 * 1024;
 
-pub fn router() -> Router<WebState> {
-    Router::new()
-        .route("/api/v1/tickets", get(list).post(create))
-        .route("/api/v1/tickets/{id}", get(show).patch(update))
-        .route("/api/v1/tickets/{id}/timeline", get(timeline))
-        .route("/api/v1/tickets/{id}/transitions", post(transition))
-        .route("/api/v1/tickets/{id}/comments", get(comments).post(add_comment))
-        .route(
-            "/api/v1/tickets/{id}/attachments",
-            post(upload).layer(axum::extract::DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
-        )
-        .route("/api/v1/tickets/{id}/attachments/{attachment_id}", get(download))
-        .route("/api/v1/tickets/{id}/links", post(link))
-        .route("/api/v1/tickets/{id}/watchers", post(add_watcher))
-        .route("/api/v1/tickets/{id}/watchers/{user_id}", delete(remove_watcher))
+pub fn router() -> OpenApiRouter<WebState> {
+    use utoipa_axum::router::UtoipaMethodRouterExt;
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(show, update))
+        .routes(routes!(timeline))
+        .routes(routes!(transition))
+        .routes(routes!(comments, add_comment))
+        .routes(routes!(upload).layer(axum::extract::DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)))
+        .routes(routes!(download))
+        .routes(routes!(link))
+        .routes(routes!(add_watcher))
+        .routes(routes!(remove_watcher))
         // Large enough that an oversized title or description is refused by validation, naming
         // the field, rather than by the body limit.
         .layer(axum::extract::DefaultBodyLimit::max(TICKET_BODY_LIMIT))
@@ -70,15 +71,47 @@ fn if_match(headers: &HeaderMap) -> Result<Option<i64>, Problem> {
     })
 }
 
-#[derive(Deserialize)]
+/// The ticket's id (`42`) or number (`INC-1042`), in the path of every ticket operation.
+#[derive(Deserialize, IntoParams)]
+#[into_params(names("id"), parameter_in = Path)]
+#[allow(dead_code)] // documents the path; handlers read it with `ApiPath`
+struct TicketId(
+    /// The ticket's id (`42`) or number (`INC-1042`).
+    String,
+);
+
+/// `If-Match` on a ticket write.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Header)]
+#[allow(dead_code)] // documents the header; handlers read it with `if_match`
+struct IfMatch {
+    /// The ETag of the ticket as last read (`"7"`; a `W/` prefix is ignored). If the ticket
+    /// changed since, nothing changes and the answer is 412 `stale_version` with the current
+    /// ticket. Absent or `*`: apply whatever the version.
+    #[param(rename = "If-Match")]
+    if_match: Option<String>,
+}
+
+#[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 struct ListQuery {
+    /// A query in the ticket query language: `kind:incident status:open priority:P1,P2 "vpn"`.
     #[serde(default)]
     q: String,
+    /// Page size, 1 to 500 (50 by default); out-of-range values are clamped.
+    #[param(minimum = 1, maximum = 500)]
     limit: Option<i64>,
+    /// The `next` cursor of the previous page.
     after: Option<String>,
 }
 
+#[utoipa::path(
+    get, path = "/api/v1/tickets", tag = "tickets", operation_id = "listTickets", summary = "List and search tickets",
+    description = "The tickets the caller sees that match `q`, newest first unless `q` says `sort:`.",
+    params(ListQuery),
+    responses((status = 200, description = "A page of tickets.", body = TicketPage), fails::BadRequest),
+)]
 async fn list(
     State(s): State<WebState>,
     Caller(auth): Caller,
@@ -88,6 +121,14 @@ async fn list(
     Ok(Json(s.app.list_tickets(&auth.actor, &page).await?))
 }
 
+#[utoipa::path(
+    post, path = "/api/v1/tickets", tag = "tickets", operation_id = "createTicket", summary = "Log a ticket",
+    description = "Requesters log tickets for themselves and may not set group, assignee, priority, watchers or \
+                   external_id (422 `not_allowed` naming each). Without a group the desk's default group takes it.",
+    request_body = CreateTicket,
+    responses((status = 201, description = "The new ticket.", body = TicketView,
+        headers(("ETag" = String, description = "The ticket's version (`\"1\"`)."), ("Location" = String, description = "The URL of the new ticket.")))),
+)]
 async fn create(
     State(s): State<WebState>,
     Caller(auth): Caller,
@@ -102,10 +143,26 @@ async fn create(
     Ok(res)
 }
 
+#[utoipa::path(
+    get, path = "/api/v1/tickets/{id}", tag = "tickets", operation_id = "getTicket", summary = "Get a ticket",
+    description = "With its SLA targets in `sla`.",
+    params(TicketId),
+    responses((status = 200, description = "The ticket.", body = TicketView,
+        headers(("ETag" = String, description = "The ticket's version; send it back in `If-Match`."))), fails::NotFound),
+)]
 async fn show(State(s): State<WebState>, Caller(auth): Caller, ApiPath(id): ApiPath<String>) -> ApiResult<Response> {
     Ok(with_etag(StatusCode::OK, s.app.ticket(&auth.actor, &id).await?))
 }
 
+#[utoipa::path(
+    patch, path = "/api/v1/tickets/{id}", tag = "tickets", operation_id = "updateTicket", summary = "Change a ticket",
+    description = "Absent fields stay; `null` clears a clearable one. Requesters may only change \
+                   `shared_with_organization` of their own tickets.",
+    params(TicketId, IfMatch),
+    request_body = UpdateTicket,
+    responses((status = 200, description = "The changed ticket.", body = TicketView,
+        headers(("ETag" = String, description = "The new version."))), fails::NotFound, fails::Stale),
+)]
 async fn update(
     State(s): State<WebState>,
     Caller(auth): Caller,
@@ -117,6 +174,16 @@ async fn update(
     Ok(with_etag(StatusCode::OK, s.app.update_ticket(&auth.actor, &id, expected, body).await?))
 }
 
+#[utoipa::path(
+    post, path = "/api/v1/tickets/{id}/transitions", tag = "tickets", operation_id = "transitionTicket",
+    summary = "Move a ticket to another status",
+    description = "An illegal move answers 422 `illegal_transition` with the statuses allowed now in `allowed`. \
+                   Requesters may confirm a resolution, reopen or cancel their own tickets.",
+    params(TicketId, IfMatch),
+    request_body = TransitionInput,
+    responses((status = 200, description = "The moved ticket.", body = TicketView,
+        headers(("ETag" = String, description = "The new version."))), fails::NotFound, fails::Stale),
+)]
 async fn transition(
     State(s): State<WebState>,
     Caller(auth): Caller,
@@ -128,29 +195,47 @@ async fn transition(
     Ok(with_etag(StatusCode::OK, s.app.transition_ticket(&auth.actor, &id, expected, body).await?))
 }
 
+#[utoipa::path(
+    get, path = "/api/v1/tickets/{id}/timeline", tag = "tickets", operation_id = "getTimeline",
+    summary = "A ticket and its timeline",
+    description = "Comments, attachments, history, links and watchers, as the caller may see them.",
+    params(TicketId),
+    responses((status = 200, description = "The ticket and its timeline.", body = TicketTimelineView), fails::NotFound),
+)]
 async fn timeline(
     State(s): State<WebState>,
     Caller(auth): Caller,
     ApiPath(id): ApiPath<String>,
-) -> ApiResult<Json<serde_json::Value>> {
+) -> ApiResult<Json<TicketTimelineView>> {
     let (ticket, timeline) = s.app.timeline(&auth.actor, &id).await?;
-    Ok(Json(json!({ "ticket": ticket, "timeline": timeline })))
+    Ok(Json(TicketTimelineView { ticket, timeline: TimelineView::from(&timeline) }))
 }
 
+#[utoipa::path(
+    get, path = "/api/v1/tickets/{id}/comments", tag = "tickets", operation_id = "listComments",
+    summary = "A ticket's comments",
+    description = "Oldest first; requesters see public replies only. One page.",
+    params(TicketId),
+    responses((status = 200, description = "The comments.", body = Listing<CommentView>), fails::NotFound),
+)]
 async fn comments(
     State(s): State<WebState>,
     Caller(auth): Caller,
     ApiPath(id): ApiPath<String>,
-) -> ApiResult<Json<serde_json::Value>> {
+) -> ApiResult<Json<Listing<CommentView>>> {
     let items = s.app.comments(&auth.actor, &id).await?;
-    Ok(Json(json!({ "items": items, "next": null })))
+    Ok(Json(Listing::all(items.iter().map(CommentView::from).collect())))
 }
 
-#[derive(Deserialize)]
+/// A reply or an internal note.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct NewComment {
+    #[schema(max_length = 65536, pattern = r"^[^\u0000]*\S[^\u0000]*$")]
     body: String,
+    /// A public reply (default) or an internal note (agents only).
     #[serde(default = "yes")]
+    #[schema(default = true)]
     public: bool,
 }
 
@@ -158,25 +243,68 @@ fn yes() -> bool {
     true
 }
 
+#[utoipa::path(
+    post, path = "/api/v1/tickets/{id}/comments", tag = "tickets", operation_id = "addComment",
+    summary = "Reply or add an internal note",
+    description = "Requesters write public replies only (an internal note is 403).",
+    params(TicketId),
+    request_body = NewComment,
+    responses((status = 201, description = "The new comment.", body = CommentView), fails::NotFound),
+)]
 async fn add_comment(
     State(s): State<WebState>,
     Caller(auth): Caller,
     ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<NewComment>,
-) -> ApiResult<(StatusCode, Json<opsdesk_store::tickets::Comment>)> {
-    Ok((StatusCode::CREATED, Json(s.app.add_comment(&auth.actor, &id, &body.body, body.public).await?)))
+) -> ApiResult<(StatusCode, Json<CommentView>)> {
+    let c = s.app.add_comment(&auth.actor, &id, &body.body, body.public).await?;
+    Ok((StatusCode::CREATED, Json(CommentView::from(&c))))
 }
 
-/// `multipart/form-data` with a `file` part and an optional `public` part (`true`/`false`).
+/// The bytes of a file, in a download.
+pub(super) struct Binary;
+
+impl utoipa::PartialSchema for Binary {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Binary)))
+            .into()
+    }
+}
+
+impl ToSchema for Binary {}
+
+/// A file upload: `multipart/form-data` with a `file` part and an optional `public` part.
+#[derive(ToSchema)]
+#[allow(dead_code)] // documents the form `read_upload` reads
+pub(super) struct Upload {
+    /// The file; its name is cleaned and only displayed.
+    #[schema(value_type = String, format = Binary)]
+    file: Vec<u8>,
+    /// `false` makes it internal; public otherwise.
+    public: Option<bool>,
+}
+
+#[utoipa::path(
+    post, path = "/api/v1/tickets/{id}/attachments", tag = "tickets", operation_id = "uploadAttachment",
+    summary = "Attach a file",
+    description = "Up to the desk's attachment limit (`attachment_max_bytes` in the ticket settings).",
+    params(TicketId),
+    request_body(content = Upload, content_type = "multipart/form-data"),
+    responses((status = 201, description = "The stored attachment.", body = AttachmentView),
+        fails::BadRequest, fails::NotFound, fails::TooLarge, fails::Invalid),
+)]
 async fn upload(
     State(s): State<WebState>,
     Caller(auth): Caller,
     ApiPath(id): ApiPath<String>,
     form: Multipart,
-) -> ApiResult<(StatusCode, Json<opsdesk_store::tickets::Attachment>)> {
+) -> ApiResult<(StatusCode, Json<AttachmentView>)> {
     let (filename, content_type, data, public) = read_upload(form).await?;
     let a = s.app.add_attachment(&auth.actor, &id, AttachmentUpload { filename, content_type, data, public }).await?;
-    Ok((StatusCode::CREATED, Json(a)))
+    Ok((StatusCode::CREATED, Json(AttachmentView::from(&a))))
 }
 
 /// Reads a `multipart/form-data` upload: the `file` part (required) and an optional `public`
@@ -216,6 +344,14 @@ pub(super) async fn read_upload(mut form: Multipart) -> ApiResult<(String, Strin
 /// Types a browser may be told as they are; anything else is served as opaque bytes.
 const SAFE_TYPES: [&str; 6] = ["image/png", "image/jpeg", "image/gif", "application/pdf", "text/plain", "text/csv"];
 
+#[utoipa::path(
+    get, path = "/api/v1/tickets/{id}/attachments/{attachment_id}", tag = "tickets", operation_id = "downloadAttachment",
+    summary = "Download an attachment",
+    description = "Always `Content-Disposition: attachment`, `nosniff` and sandboxed; served as \
+                   `application/octet-stream` unless it is an image, a PDF or plain text.",
+    params(TicketId, ("attachment_id" = i64, Path, description = "The attachment's id.")),
+    responses((status = 200, description = "The file.", content_type = "application/octet-stream", body = Binary), fails::NotFound),
+)]
 async fn download(
     State(s): State<WebState>,
     Caller(auth): Caller,
@@ -254,21 +390,36 @@ pub(super) fn file_response(filename: &str, content_type: &str, data: Vec<u8>) -
     res
 }
 
+#[utoipa::path(
+    post, path = "/api/v1/tickets/{id}/links", tag = "tickets", operation_id = "linkTicket", summary = "Link two tickets",
+    description = "Both tickets must be ones the caller works. `duplicate_of` merges the ticket into the target.",
+    params(TicketId),
+    request_body = LinkInput,
+    responses((status = 201, description = "The link.", body = LinkView), fails::NotFound, fails::Conflict),
+)]
 async fn link(
     State(s): State<WebState>,
     Caller(auth): Caller,
     ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<LinkInput>,
-) -> ApiResult<(StatusCode, Json<opsdesk_store::tickets::Link>)> {
-    Ok((StatusCode::CREATED, Json(s.app.link_tickets(&auth.actor, &id, body).await?)))
+) -> ApiResult<(StatusCode, Json<LinkView>)> {
+    Ok((StatusCode::CREATED, Json(LinkView::from(&s.app.link_tickets(&auth.actor, &id, body).await?))))
 }
 
-#[derive(Deserialize)]
+/// Who to add as a watcher.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct WatcherInput {
     user: Ref,
 }
 
+#[utoipa::path(
+    post, path = "/api/v1/tickets/{id}/watchers", tag = "tickets", operation_id = "addWatcher", summary = "Add a watcher",
+    description = "Agents.",
+    params(TicketId),
+    request_body = WatcherInput,
+    responses((status = 204, description = "Watching."), fails::NotFound),
+)]
 async fn add_watcher(
     State(s): State<WebState>,
     Caller(auth): Caller,
@@ -279,6 +430,12 @@ async fn add_watcher(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(
+    delete, path = "/api/v1/tickets/{id}/watchers/{user_id}", tag = "tickets", operation_id = "removeWatcher",
+    summary = "Remove a watcher",
+    params(TicketId, ("user_id" = i64, Path, description = "The watcher's user id.")),
+    responses((status = 204, description = "No longer watching."), fails::NotFound),
+)]
 async fn remove_watcher(
     State(s): State<WebState>,
     Caller(auth): Caller,

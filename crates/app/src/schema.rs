@@ -138,3 +138,44 @@ impl ToSchema for LevelSchema {
         "Level".into()
     }
 }
+
+/// The types of custom fields (`CustomFieldType::parse` accepts these).
+pub const CUSTOM_FIELD_TYPES: [&str; 7] = ["text", "number", "date", "select", "multi_select", "user", "boolean"];
+
+/// A custom field's type.
+pub struct CustomFieldTypeSchema;
+
+impl PartialSchema for CustomFieldTypeSchema {
+    fn schema() -> RefOr<Schema> {
+        string_enum("What a custom field holds.", CUSTOM_FIELD_TYPES)
+    }
+}
+
+impl ToSchema for CustomFieldTypeSchema {
+    fn name() -> std::borrow::Cow<'static, str> {
+        "CustomFieldType".into()
+    }
+}
+
+/// The impact x urgency matrix (`PriorityMatrix`).
+#[derive(ToSchema)]
+#[schema(as = PriorityMatrix)]
+#[allow(dead_code)] // documents `opsdesk_domain::ticket::PriorityMatrix`, which is (de)serialised as is
+pub struct PriorityMatrixSchema {
+    /// `cells[impact - 1][urgency - 1]`: three rows of three priorities.
+    #[schema(value_type = Vec<Vec<PrioritySchema>>, min_items = 3, max_items = 3)]
+    cells: Vec<Vec<String>>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn documented_custom_field_types_are_the_domains() {
+        for t in CUSTOM_FIELD_TYPES {
+            assert!(opsdesk_domain::ticket::CustomFieldType::parse(t).is_ok(), "{t}");
+        }
+        assert!(opsdesk_domain::ticket::CustomFieldType::parse("colour").is_err());
+    }
+}

@@ -30,10 +30,16 @@ pub struct TicketPage {
     pub next: Option<String>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+/// A saved view as an agent writes it.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ViewInput {
+    #[schema(
+        max_length = 120,
+        pattern = r"^[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*$"
+    )]
     pub name: String,
+    /// A query in the ticket query language.
     pub query: String,
     /// Share with a group (its members see the view); without it the view is personal.
     pub group_id: Option<i64>,
@@ -41,9 +47,8 @@ pub struct ViewInput {
     pub position: i64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct ViewWithCount {
-    #[serde(flatten)]
     pub view: SavedView,
     pub count: i64,
 }

@@ -24,7 +24,10 @@ pub use timeline::{clean_filename, AttachmentUpload, Timeline};
 pub use transition::TransitionInput;
 pub(crate) use update::diff as field_changes;
 pub use update::UpdateTicket;
-pub use views::{AttachmentView, CommentView, HistoryView, LinkView, TicketTimelineView, TimelineView, WatcherView};
+pub use views::{
+    AttachmentView, CategoryView, CommentView, CustomFieldView, DeskView, HistoryView, LinkView, SavedViewView,
+    TicketTimelineView, TimelineView, WatcherView,
+};
 
 use crate::{App, AppError, Result};
 use opsdesk_domain::ticket::{Priority, Status, StatusClass, TicketNumber};

@@ -181,3 +181,102 @@ pub struct TicketTimelineView {
     pub ticket: TicketView,
     pub timeline: TimelineView,
 }
+
+/// A service desk (IT, HR, ...).
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[schema(as = ServiceDesk)]
+pub struct DeskView {
+    pub id: i64,
+    pub name: String,
+    /// The group that gets tickets logged without one.
+    pub default_group_id: Option<i64>,
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: Ts,
+}
+
+impl From<&opsdesk_store::tickets::ServiceDesk> for DeskView {
+    fn from(d: &opsdesk_store::tickets::ServiceDesk) -> Self {
+        DeskView { id: d.id, name: d.name.clone(), default_group_id: d.default_group_id, created_at: d.created_at }
+    }
+}
+
+/// A category of a desk; two levels.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[schema(as = Category)]
+pub struct CategoryView {
+    pub id: i64,
+    pub desk_id: i64,
+    pub parent_id: Option<i64>,
+    pub name: String,
+}
+
+impl From<&opsdesk_store::tickets::Category> for CategoryView {
+    fn from(c: &opsdesk_store::tickets::Category) -> Self {
+        CategoryView { id: c.id, desk_id: c.desk_id, parent_id: c.parent_id, name: c.name.clone() }
+    }
+}
+
+/// A saved view and how many tickets it finds now.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[schema(as = SavedView)]
+pub struct SavedViewView {
+    pub id: i64,
+    pub name: String,
+    pub query: String,
+    /// Personal views have an owner; shared ones a group.
+    pub owner_user_id: Option<i64>,
+    pub group_id: Option<i64>,
+    pub position: i64,
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: Ts,
+    /// The tickets the caller sees that the query finds (absent when just created).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub count: Option<i64>,
+}
+
+impl From<&opsdesk_store::tickets::SavedView> for SavedViewView {
+    fn from(v: &opsdesk_store::tickets::SavedView) -> Self {
+        SavedViewView {
+            id: v.id,
+            name: v.name.clone(),
+            query: v.query.clone(),
+            owner_user_id: v.owner_user_id,
+            group_id: v.group_id,
+            position: v.position,
+            created_at: v.created_at,
+            count: None,
+        }
+    }
+}
+
+impl From<&super::ViewWithCount> for SavedViewView {
+    fn from(v: &super::ViewWithCount) -> Self {
+        SavedViewView { count: Some(v.count), ..SavedViewView::from(&v.view) }
+    }
+}
+
+/// One custom field of a desk and kind.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[schema(as = CustomFieldDef)]
+pub struct CustomFieldView {
+    /// What clients and the query language use (`cf.cost`).
+    pub key: String,
+    pub label: String,
+    #[schema(value_type = crate::schema::CustomFieldTypeSchema)]
+    pub field_type: opsdesk_domain::ticket::CustomFieldType,
+    pub required: bool,
+    /// The choices of a select or multi-select.
+    pub options: Vec<String>,
+}
+
+impl From<&opsdesk_domain::ticket::CustomFieldDef> for CustomFieldView {
+    fn from(d: &opsdesk_domain::ticket::CustomFieldDef) -> Self {
+        CustomFieldView {
+            key: d.key.clone(),
+            label: d.label.clone(),
+            field_type: d.field_type,
+            required: d.required,
+            options: d.options.clone(),
+        }
+    }
+}

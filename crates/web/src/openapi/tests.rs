@@ -113,3 +113,35 @@ fn the_mailbox_view_has_no_password() {
     let view = &doc["components"]["schemas"]["DeskMailbox"]["properties"];
     assert!(view["password_set"].is_object() && view.get("password").is_none(), "{view:?}");
 }
+
+#[test]
+fn ticket_schemas_follow_the_domain() {
+    use opsdesk_domain::ticket::Kind;
+    let doc = document();
+    let s = &doc["components"]["schemas"];
+    let strings = |v: &Value| -> Vec<String> {
+        v.as_array().expect("array").iter().filter_map(Value::as_str).map(str::to_string).collect()
+    };
+    assert_eq!(strings(&s["Kind"]["enum"]), Kind::ALL.map(|k| k.as_str().to_string()));
+    let statuses = strings(&s["Status"]["enum"]);
+    for k in Kind::ALL {
+        for st in k.statuses() {
+            assert!(statuses.contains(&st.as_str().to_string()), "{} of {}", st.as_str(), k.as_str());
+        }
+    }
+    let create = &s["CreateTicket"];
+    assert_eq!(create["additionalProperties"], false);
+    assert_eq!(strings(&create["required"]), ["kind", "title"]);
+    assert_eq!(create["properties"]["title"]["maxLength"], 300);
+    assert_eq!(create["properties"]["description"]["maxLength"], 65536);
+    assert_eq!((s["Level"]["minimum"].as_i64(), s["Level"]["maximum"].as_i64()), (Some(1), Some(3)));
+    assert_eq!(strings(&s["Priority"]["enum"]), ["P1", "P2", "P3", "P4", "P5"]);
+    // A stale update names its 412; a ticket answer carries its ETag.
+    let update = &doc["paths"]["/api/v1/tickets/{id}"]["patch"];
+    assert!(update["responses"]["412"].is_object() && update["responses"]["200"]["headers"]["ETag"].is_object());
+    // Lists are `{items, next}`.
+    let page = &s["Listing_User"];
+    assert_eq!(strings(&page["required"]), ["items"]);
+    assert_eq!(page["properties"]["items"]["items"]["required"][0], "id", "{page}");
+    assert!(page["properties"]["next"].is_object(), "{page}");
+}

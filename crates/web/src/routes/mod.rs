@@ -36,7 +36,7 @@ pub fn router() -> OpenApiRouter<WebState> {
         .merge(audit::router())
         .merge(jobs::router())
         .merge(tickets::router())
-        .merge(OpenApiRouter::from(desk_config::router()))
+        .merge(desk_config::router())
         .merge(OpenApiRouter::from(sla::router()))
         .merge(OpenApiRouter::from(kb::router()))
         .merge(OpenApiRouter::from(mail::router()))

@@ -41,6 +41,27 @@ pub fn router() -> OpenApiRouter<WebState> {
         .layer(axum::extract::DefaultBodyLimit::max(TICKET_BODY_LIMIT))
 }
 
+/// The query language, for the description of the list.
+const QUERY_LANGUAGE: &str = "The ticket query language. Terms are separated by spaces; filters are ANDed, the \
+comma-separated values of one filter are ORed, and `-` before a term negates it.\n\n\
+* `kind:incident,service_request,problem`\n\
+* `status:open` (any open status) or a status name: `status:on_hold`, `-status:closed`\n\
+* `priority:P1,P2`, `priority<=P2`; `impact:1`, `urgency<3` (1 high to 3 low)\n\
+* `group:<name or id>`; `assignee:me`, `assignee:none`, `assignee:<email or id>`; \
+`requester:<me, email or id>`; `watcher:me`\n\
+* `category:<name>` (a top-level category includes its subcategories), `desk:<name>`, \
+`organization:<name>` (or `org:`), `number:INC-1042`\n\
+* `created>-7d`, `updated<-2w` (relative: `m`, `h`, `d`, `w`), `created:2024-05-01` (that day), \
+`created>=2024-05-01`\n\
+* `has:attachment`, `has:assignee`, `has:category`, `has:group`; `is:open`, `is:closed`, `is:assigned`, \
+`is:unassigned`\n\
+* `cf.<key>:value`, `cf.<key>>100` for custom fields\n\
+* `sort:<key>` or `sort:-<key>` for descending, with keys priority, created, updated, number, status, due, \
+relevance (default `sort:-created`)\n\n\
+Bare words and \"quoted phrases\" are full-text search over titles, descriptions and comments. At most 2000 \
+characters and 50 terms. A query that does not parse answers 400 `invalid_query` pointing at the offending \
+characters.";
+
 const TICKET_BODY_LIMIT: usize = 16 * 1024 * 1024;
 
 fn etag(version: i64) -> HeaderValue {
@@ -108,7 +129,7 @@ struct ListQuery {
 
 #[utoipa::path(
     get, path = "/api/v1/tickets", tag = "tickets", operation_id = "listTickets", summary = "List and search tickets",
-    description = "The tickets the caller sees that match `q`, newest first unless `q` says `sort:`.",
+    description = QUERY_LANGUAGE,
     params(ListQuery),
     responses((status = 200, description = "A page of tickets.", body = TicketPage), fails::BadRequest),
 )]

@@ -69,3 +69,13 @@ impl AppError {
         }
     }
 }
+
+/// A missing record is `None`; any other failure (the database is down) stays an error, so it
+/// is never mistaken for bad input ("no such group") or answered as missing.
+pub(crate) fn found<T>(r: std::result::Result<T, StoreError>) -> Result<Option<T>, AppError> {
+    match r {
+        Ok(v) => Ok(Some(v)),
+        Err(StoreError::NotFound) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}

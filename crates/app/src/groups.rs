@@ -9,18 +9,33 @@ use opsdesk_store::Ts;
 use serde::Deserialize;
 use serde_json::json;
 
-#[derive(Debug, Clone, Deserialize)]
+/// A new organisation.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateOrganization {
+    /// Unique; one line.
+    #[schema(
+        max_length = 120,
+        pattern = r"^[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*$"
+    )]
     pub name: String,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+/// A new group of agents.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateGroup {
+    /// Unique; one line.
+    #[schema(
+        max_length = 120,
+        pattern = r"^[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*$"
+    )]
     pub name: String,
+    /// At most 2,000 bytes of UTF-8 (500 characters always fit).
     #[serde(default)]
+    #[schema(max_length = 500)]
     pub description: String,
+    /// An agent or admin.
     #[serde(default)]
     pub lead_user_id: Option<i64>,
 }
@@ -151,7 +166,8 @@ impl App {
         match self.db.user(user_id).await {
             Ok(u) if u.role != Role::Requester => Ok(()),
             Ok(_) => Err(FieldError::new(field, "not_an_agent", "only agents and admins can be group members").into()),
-            Err(_) => Err(FieldError::new(field, "unknown", "no such user").into()),
+            Err(opsdesk_store::StoreError::NotFound) => Err(FieldError::new(field, "unknown", "no such user").into()),
+            Err(e) => Err(e.into()),
         }
     }
 }

@@ -15,11 +15,13 @@ pub mod groups;
 pub mod jobs;
 pub mod kb;
 pub mod mail;
+pub mod schema;
 pub mod secrets;
 pub mod sla;
 pub mod tickets;
 pub mod tokens;
 pub mod users;
+pub mod views;
 
 pub use error::AppError;
 pub use opsdesk_domain as domain;

@@ -7,21 +7,34 @@ use opsdesk_domain::{Actor, Email, FieldError, Locale, Password, Permission, Per
 use opsdesk_store::audit::NewAuditEntry;
 use opsdesk_store::users::{NewUser, User};
 use opsdesk_store::{Ts, Tx};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
+use utoipa::ToSchema;
 
 /// Input for creating a user, as it arrives from an edge (raw strings).
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateUser {
+    #[schema(format = Email, max_length = 254)]
     pub email: String,
+    #[schema(
+        max_length = 200,
+        pattern = r"^[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*$"
+    )]
     pub name: String,
+    #[schema(value_type = Role)]
     pub role: String,
+    /// Without one, the user cannot sign in with a password until one is set.
     #[serde(default)]
+    #[schema(min_length = 10, max_length = 1024)]
     pub password: Option<String>,
+    /// IANA time zone name, such as `Europe/Paris` (default `UTC`).
     #[serde(default)]
+    #[schema(min_length = 1, example = "Europe/Paris")]
     pub time_zone: Option<String>,
+    /// Language tag, such as `en` or `en-GB` (default `en`).
     #[serde(default)]
+    #[schema(max_length = 35, pattern = "^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")]
     pub locale: Option<String>,
     #[serde(default)]
     pub organization_id: Option<i64>,
@@ -29,21 +42,78 @@ pub struct CreateUser {
 
 /// A partial update; absent fields stay as they are. `organization_id: null` removes the
 /// organisation.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateUser {
+    #[schema(
+        max_length = 200,
+        pattern = r"^[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*$"
+    )]
     pub name: Option<String>,
+    #[schema(value_type = Option<Role>)]
     pub role: Option<String>,
+    /// IANA time zone name, such as `Europe/Paris`.
+    #[schema(min_length = 1)]
     pub time_zone: Option<String>,
+    #[schema(max_length = 35, pattern = "^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")]
     pub locale: Option<String>,
+    /// `null` removes the organisation.
     #[serde(default, deserialize_with = "crate::nullable")]
+    #[schema(value_type = Option<i64>)]
     pub organization_id: Option<Option<i64>>,
     pub active: Option<bool>,
     pub sees_all_groups: Option<bool>,
+    /// A new password ends the user's sessions.
+    #[schema(min_length = 10, max_length = 1024)]
     pub password: Option<String>,
     /// The user's manager (id or email); `null` removes it. Admins only.
     #[serde(default, deserialize_with = "crate::nullable")]
     pub manager: Option<Option<crate::tickets::Ref>>,
+}
+
+/// A person as the API shows them: a requester, an agent or an admin.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[schema(as = User)]
+pub struct UserView {
+    pub id: i64,
+    #[schema(format = Email)]
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    /// IANA time zone name, such as `Europe/Paris`.
+    pub time_zone: String,
+    /// Language tag, such as `en`.
+    pub locale: String,
+    pub organization_id: Option<i64>,
+    /// Deactivated users cannot sign in; their tokens stop working.
+    pub active: bool,
+    /// An agent who sees the tickets of every group.
+    pub sees_all_groups: bool,
+    /// The user's manager, who approves when an approval names the requester's manager.
+    pub manager: Option<i64>,
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: Ts,
+    #[schema(value_type = String, format = DateTime)]
+    pub updated_at: Ts,
+}
+
+impl From<&User> for UserView {
+    fn from(u: &User) -> Self {
+        UserView {
+            id: u.id,
+            email: u.email.clone(),
+            name: u.name.clone(),
+            role: u.role,
+            time_zone: u.time_zone.clone(),
+            locale: u.locale.clone(),
+            organization_id: u.organization_id,
+            active: u.active,
+            sees_all_groups: u.sees_all_groups,
+            manager: u.manager_id,
+            created_at: u.created_at,
+            updated_at: u.updated_at,
+        }
+    }
 }
 
 impl App {
@@ -63,7 +133,7 @@ impl App {
             None => None,
         };
         if let Some(org) = input.organization_id {
-            if self.db.organization(org).await.is_err() {
+            if crate::error::found(self.db.organization(org).await)?.is_none() {
                 checks.push(FieldError::new("organization_id", "unknown", "no such organization"));
             }
         }
@@ -118,7 +188,7 @@ impl App {
         let locale = input.locale.as_deref().map(Locale::parse).and_then(|r| checks.take(r));
         let password = input.password.as_deref().map(Password::parse).and_then(|r| checks.take(r));
         if let Some(Some(org)) = input.organization_id {
-            if self.db.organization(org).await.is_err() {
+            if crate::error::found(self.db.organization(org).await)?.is_none() {
                 checks.push(FieldError::new("organization_id", "unknown", "no such organization"));
             }
         }

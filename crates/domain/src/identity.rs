@@ -78,7 +78,7 @@ impl PersonName {
 }
 
 /// What a person is to the desk. Agents are further scoped to their groups (see `access`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, PartialOrd, Ord, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     Requester,

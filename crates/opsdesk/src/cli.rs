@@ -274,7 +274,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let app = server::open(&database).await?;
             let input = CreateUser { email, name, role, password, time_zone, locale: None, organization_id: None };
             let user = app.create_user(&Actor::system(), input).await.map_err(describe)?;
-            println!("{}", serde_json::to_string(&user)?);
+            println!("{}", serde_json::to_string(&opsdesk_app::users::UserView::from(&user))?);
             Ok(ExitCode::SUCCESS)
         }
         Command::User(UserCommand::Token { email, name }) => {
@@ -292,14 +292,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let jobs =
                 app.jobs(&Actor::system(), state.as_deref(), None, limit.clamp(1, 10_000)).await.map_err(describe)?;
             for j in jobs {
-                println!("{}", serde_json::to_string(&j)?);
+                println!("{}", serde_json::to_string(&opsdesk_app::views::JobView::from(&j))?);
             }
             Ok(ExitCode::SUCCESS)
         }
         Command::Jobs(JobsCommand::Retry { id }) => {
             let app = server::open(&database).await?;
             let job = app.retry_job(&Actor::system(), id).await.map_err(describe)?;
-            println!("{}", serde_json::to_string(&job)?);
+            println!("{}", serde_json::to_string(&opsdesk_app::views::JobView::from(&job))?);
             Ok(ExitCode::SUCCESS)
         }
         Command::Import(ImportCommand::Tickets { file, format }) => {

@@ -2,9 +2,8 @@
 //! refuses updates and deletes of its rows.
 
 use crate::{Db, Result, Ts, Tx};
-use serde::Serialize;
 
-#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct AuditEntry {
     pub id: i64,
     pub at: Ts,
@@ -13,13 +12,8 @@ pub struct AuditEntry {
     pub subject_user_id: Option<i64>,
     pub email: Option<String>,
     pub ip: Option<String>,
-    #[serde(serialize_with = "raw_json")]
+    /// JSON text.
     pub detail: String,
-}
-
-fn raw_json<S: serde::Serializer>(s: &str, ser: S) -> std::result::Result<S::Ok, S::Error> {
-    let v: serde_json::Value = serde_json::from_str(s).unwrap_or(serde_json::Value::Null);
-    serde::Serialize::serialize(&v, ser)
 }
 
 /// One thing to record.

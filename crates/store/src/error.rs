@@ -31,7 +31,10 @@ impl From<sqlx::Error> for StoreError {
                     .unwrap_or_else(|| db.message().rsplit(": ").next().unwrap_or("").to_string());
                 StoreError::Conflict { constraint }
             }
-            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
+            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) | sqlx::Error::Tls(_) => {
+                StoreError::Unavailable(e.to_string())
+            }
+            sqlx::Error::Database(ref db) if db.code().as_deref().is_some_and(unavailable_code) => {
                 StoreError::Unavailable(e.to_string())
             }
             other => StoreError::Other(other),
@@ -39,9 +42,39 @@ impl From<sqlx::Error> for StoreError {
     }
 }
 
+/// Error codes that say the database cannot be used right now, rather than that a statement is
+/// wrong. PostgreSQL: connection exceptions (class 08), an administrator's or a crash's shutdown
+/// (57P01-57P03), a database that does not exist (any more) and too many connections. SQLite:
+/// busy or locked past the busy timeout, I/O errors, a file that cannot be opened, a full disk.
+fn unavailable_code(code: &str) -> bool {
+    if code.len() == 5 {
+        // PostgreSQL's SQLSTATE is always five characters; SQLite's codes have at most four
+        // digits.
+        code.starts_with("08") || matches!(code, "57P01" | "57P02" | "57P03" | "3D000" | "53300" | "53100")
+    } else {
+        // SQLite's extended codes keep the primary code in their low byte.
+        code.parse::<i64>().is_ok_and(|c| matches!(c & 0xff, 5 | 6 | 10 | 13 | 14))
+    }
+}
+
 impl StoreError {
     /// Whether a uniqueness conflict concerns `column` (for turning it into a field error).
     pub fn is_conflict_on(&self, column: &str) -> bool {
         matches!(self, StoreError::Conflict { constraint } if constraint.contains(column))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::unavailable_code;
+
+    #[test]
+    fn outages_are_told_apart_from_bad_statements() {
+        for code in ["08006", "08001", "57P01", "3D000", "53300", "5", "14", "10", "266"] {
+            assert!(unavailable_code(code), "{code}");
+        }
+        for code in ["42P01", "42501", "23505", "1", "19", "2067"] {
+            assert!(!unavailable_code(code), "{code}");
+        }
     }
 }

@@ -1,9 +1,8 @@
 //! Groups of agents (assignment groups, resolver teams) and their members.
 
 use crate::{Db, Result, StoreError, Ts, Tx};
-use serde::Serialize;
 
-#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct Group {
     pub id: i64,
     pub name: String,
@@ -12,7 +11,7 @@ pub struct Group {
     pub created_at: Ts,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct GroupMember {
     pub user_id: i64,
     pub email: String,

@@ -8,7 +8,6 @@
 
 use crate::multirow::{cached, chunk_rows, numbered, values};
 use crate::{Db, Result, StoreError, Ts, Tx};
-use serde::Serialize;
 
 /// The state of a job.
 pub mod state {
@@ -19,11 +18,11 @@ pub mod state {
     pub const ALL: [&str; 4] = [QUEUED, RUNNING, DONE, DEAD];
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct Job {
     pub id: i64,
     pub kind: String,
-    #[serde(skip)]
+    /// Not shown by the API.
     pub payload: String,
     pub state: String,
     pub attempts: i64,

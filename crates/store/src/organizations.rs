@@ -2,9 +2,8 @@
 //! tickets their organisation shares.
 
 use crate::{Db, Result, Ts, Tx};
-use serde::Serialize;
 
-#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct Organization {
     pub id: i64,
     pub name: String,

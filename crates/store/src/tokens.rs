@@ -2,10 +2,9 @@
 
 use crate::users::User;
 use crate::{Db, Result, Ts, Tx};
-use serde::Serialize;
 
 /// A token's public description; never contains the secret or its hash.
-#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct ApiToken {
     pub id: i64,
     pub user_id: i64,

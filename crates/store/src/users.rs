@@ -2,7 +2,6 @@
 
 use crate::{Db, Result, Ts, Tx};
 use opsdesk_domain::Role;
-use serde::Serialize;
 
 macro_rules! user_cols {
     () => {
@@ -11,7 +10,7 @@ macro_rules! user_cols {
 }
 
 /// A user as stored. The password hash is deliberately not part of it.
-#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct User {
     pub id: i64,
     pub email: String,
@@ -24,7 +23,6 @@ pub struct User {
     pub active: bool,
     pub sees_all_groups: bool,
     /// Who approves for this person when an approval asks for "the requester's manager".
-    #[serde(rename = "manager")]
     pub manager_id: Option<i64>,
     pub created_at: Ts,
     pub updated_at: Ts,

@@ -182,10 +182,14 @@ pub fn check_same_origin(parts: &Parts) -> Result<(), Problem> {
 }
 
 /// Pagination parameters shared by list endpoints.
-#[derive(Debug, serde::Deserialize)]
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct Page {
+    /// Page size, 1 to 500 (50 by default); out-of-range values are clamped.
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
+    /// The `next` cursor of the previous page.
     pub after: Option<String>,
 }
 
@@ -207,13 +211,21 @@ impl Page {
 }
 
 /// A page of results and the cursor of the next, if there is one.
-#[derive(serde::Serialize)]
+#[derive(serde::Serialize, utoipa::ToSchema)]
 pub struct Listing<T> {
     pub items: Vec<T>,
+    /// Pass as `after` for the next page; null on the last page (always null for lists of one
+    /// page).
     pub next: Option<String>,
 }
 
 impl<T> Listing<T> {
+    /// A list that is never paged.
+    #[allow(dead_code)] // until a converted route lists everything at once
+    pub fn all(items: Vec<T>) -> Self {
+        Listing { items, next: None }
+    }
+
     pub fn by_id(items: Vec<T>, limit: i64, id: impl Fn(&T) -> i64) -> Self {
         let next = if items.len() as i64 == limit { items.last().map(|t| id(t).to_string()) } else { None };
         Listing { items, next }

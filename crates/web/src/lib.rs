@@ -11,6 +11,7 @@ mod problem;
 mod routes;
 mod ui;
 
+pub use openapi::document as openapi_document;
 pub use problem::Problem;
 
 use axum::Router;
@@ -60,13 +61,8 @@ pub fn metrics_handle() -> PrometheusHandle {
 
 /// The whole HTTP application: every resource's router merged, wrapped in the common layers.
 pub fn router(state: WebState) -> Router {
-    let api = routes::router();
-    let app = Router::new()
-        .merge(api)
-        .merge(pages::router())
-        .merge(ui::router())
-        .merge(routes::health::router())
-        .merge(openapi::router());
+    let (api, _) = openapi::api_router().split_for_parts();
+    let app = Router::new().merge(api).merge(pages::router()).merge(ui::router());
     layers::wrap(app, state.clone()).with_state(state)
 }
 

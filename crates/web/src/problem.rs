@@ -157,17 +157,20 @@ impl From<AppError> for Problem {
             }
             AppError::Store(StoreError::Unavailable(msg)) => {
                 tracing::error!(error = %msg, "database unavailable");
-                Problem::new(
+                let mut p = Problem::new(
                     StatusCode::SERVICE_UNAVAILABLE,
                     "database_unavailable",
                     "the database is not reachable; try again shortly",
-                )
+                );
+                p.retry_after = Some(RETRY_AFTER_UNAVAILABLE_SECS);
+                p
             }
-            AppError::Store(StoreError::Conflict { constraint }) => Problem::new(
-                StatusCode::CONFLICT,
-                "conflict",
-                format!("this conflicts with existing data ({constraint})"),
-            ),
+            // Conflicts that come from input are field errors by the time they get here
+            // (`AppError::taken`); what is left names a schema object, which stays in the log.
+            AppError::Store(StoreError::Conflict { constraint }) => {
+                tracing::warn!(constraint, "unexpected conflict");
+                Problem::new(StatusCode::CONFLICT, "conflict", "this conflicts with existing data")
+            }
             other => {
                 tracing::error!(error = %other, "request failed");
                 Problem::internal()
@@ -176,5 +179,45 @@ impl From<AppError> for Problem {
     }
 }
 
+/// How long a client is told to wait when the database cannot be reached: long enough for a
+/// restart or a failover, short enough that a person retrying by hand is not kept waiting.
+pub const RETRY_AFTER_UNAVAILABLE_SECS: u64 = 5;
+
 /// Lets handlers use `?` on application results.
 pub type ApiResult<T> = Result<T, Problem>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::to_bytes;
+
+    async fn wire(e: AppError) -> (u16, Option<String>, serde_json::Value) {
+        let res = Problem::from(e).into_response();
+        let status = res.status().as_u16();
+        let retry = res.headers().get(header::RETRY_AFTER).and_then(|v| v.to_str().ok()).map(str::to_string);
+        let body = to_bytes(res.into_body(), 1 << 20).await.expect("body");
+        (status, retry, serde_json::from_slice(&body).expect("json"))
+    }
+
+    /// The bodies of unexpected failures, as a client sees them: no storage text, ever.
+    #[tokio::test]
+    async fn unexpected_failures_carry_no_internals() {
+        let (status, retry, unavailable) =
+            wire(AppError::Store(StoreError::Unavailable("pool timed out: sqlx connect to 10.0.0.1".into()))).await;
+        assert_eq!((status, retry.as_deref()), (503, Some("5")));
+        insta::assert_json_snapshot!("database_unavailable", unavailable);
+        let (status, _, conflict) =
+            wire(AppError::Store(StoreError::Conflict { constraint: "users_email_key".into() })).await;
+        assert_eq!(status, 409);
+        insta::assert_json_snapshot!("conflict", conflict);
+        let (status, _, internal) = wire(AppError::Internal("SQL syntax error near SELECT".into())).await;
+        assert_eq!(status, 500);
+        insta::assert_json_snapshot!("internal", internal);
+        for body in [unavailable, conflict, internal] {
+            let text = body.to_string().to_lowercase();
+            for leak in ["sqlx", "sql", "constraint", "users_email_key", "10.0.0.1", "pool"] {
+                assert!(!text.contains(leak), "{leak} in {text}");
+            }
+        }
+    }
+}

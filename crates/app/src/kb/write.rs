@@ -160,8 +160,11 @@ impl App {
             None => actor.user_id,
         };
         let ticket = match input.source_ticket.as_deref() {
-            Some(t) => Some(self.find_ticket(actor, t).await.map_err(|_| {
-                AppError::from(FieldError::new("source_ticket", "unknown", "no such ticket, or not visible to you"))
+            Some(t) => Some(self.find_ticket(actor, t).await.map_err(|e| match e {
+                AppError::NotFound => {
+                    AppError::from(FieldError::new("source_ticket", "unknown", "no such ticket, or not visible to you"))
+                }
+                other => other,
             })?),
             None => None,
         };

@@ -249,18 +249,18 @@ impl App {
             }
         };
         if let Some(cal) = spec.calendar_id.filter(|&c| c > 0) {
-            if self.db.calendar(cal).await.is_err() {
+            if crate::error::found(self.db.calendar(cal).await)?.is_none() {
                 c.push(FieldError::new("calendar_id", "unknown", "no such calendar"));
             }
         }
         for (i, e) in spec.escalations.iter().enumerate() {
             if let Some(g) = e.group_id.filter(|&g| g > 0) {
-                if self.db.group(g).await.is_err() {
+                if crate::error::found(self.db.group(g).await)?.is_none() {
                     c.push(FieldError::new(format!("escalations[{i}].group_id"), "unknown", "no such group"));
                 }
             }
             if let Some(u) = e.user_id.filter(|&u| u > 0) {
-                if !matches!(self.db.user(u).await, Ok(u) if u.active) {
+                if !crate::error::found(self.db.user(u).await)?.is_some_and(|u| u.active) {
                     c.push(FieldError::new(format!("escalations[{i}].user_id"), "unknown", "no such active user"));
                 }
             }

@@ -13,7 +13,8 @@ use serde::Serialize;
 use serde_json::json;
 
 /// One target of a ticket, as seen now.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = SlaTarget)]
 pub struct SlaTargetView {
     pub clock_id: i64,
     /// `first_response`, `next_response` or `resolution`.

@@ -13,12 +13,15 @@ use serde_json::json;
 const MATRIX_KEY: &str = "priority_matrix";
 const SETTINGS_KEY: &str = "ticket_settings";
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+/// Desk-wide ticket settings.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TicketSettings {
     /// Resolved tickets close by themselves after this long without a requester reply.
+    #[schema(minimum = 1, maximum = 31622400)]
     pub auto_close_after_secs: i64,
     /// Largest attachment accepted.
+    #[schema(minimum = 1, maximum = 536870912)]
     pub attachment_max_bytes: i64,
 }
 
@@ -28,18 +31,32 @@ impl Default for TicketSettings {
     }
 }
 
-#[derive(Debug, Clone, Deserialize)]
+/// A service desk as an admin writes it.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DeskInput {
+    /// Unique; one line.
+    #[schema(
+        max_length = 120,
+        pattern = r"^[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*$"
+    )]
     pub name: String,
+    /// The group that gets tickets logged without one.
     #[serde(default)]
     pub default_group: Option<Ref>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+/// A new category of a desk.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CategoryInput {
+    /// Unique among its siblings; one line without `/`.
+    #[schema(
+        max_length = 120,
+        pattern = r"^[^/\u0000-\u001f\u007f-\u009f]*[^/\s\u0000-\u001f\u007f-\u009f][^/\u0000-\u001f\u007f-\u009f]*$"
+    )]
     pub name: String,
+    /// A top-level category of the same desk (categories have two levels).
     #[serde(default)]
     pub parent_id: Option<i64>,
 }
@@ -167,7 +184,10 @@ impl App {
                     )
                     .into())
                 }
-                Err(_) => return Err(FieldError::new("parent_id", "unknown", "no such category").into()),
+                Err(opsdesk_store::StoreError::NotFound) => {
+                    return Err(FieldError::new("parent_id", "unknown", "no such category").into())
+                }
+                Err(e) => return Err(e.into()),
             }
         }
         let mut tx = self.db.begin().await?;

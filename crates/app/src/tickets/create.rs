@@ -1,7 +1,7 @@
 //! Logging a ticket: from the portal (a requester for themselves), from an agent (on someone's
 //! behalf, routed and prioritised), from the API, or by import.
 
-use super::refs::Ref;
+use super::refs::{checked, Ref};
 use super::{body_text, one_line, TicketView, DESCRIPTION_MAX, TITLE_MAX};
 use crate::{App, AppError, Result};
 use opsdesk_domain::ticket::{CustomFieldDef, Kind, Level, Priority, TicketNumber};
@@ -14,16 +14,27 @@ use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
 /// Input for a new ticket, as it arrives.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateTicket {
+    #[schema(value_type = crate::schema::KindSchema)]
     pub kind: String,
+    #[schema(
+        max_length = 300,
+        pattern = r"^[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*$"
+    )]
     pub title: String,
     #[serde(default)]
+    #[schema(max_length = 65536, pattern = r"^[^\u0000]*$")]
     pub description: String,
+    /// 2 (medium) when absent.
+    #[schema(value_type = Option<crate::schema::LevelSchema>)]
     pub impact: Option<i64>,
+    /// 2 (medium) when absent.
+    #[schema(value_type = Option<crate::schema::LevelSchema>)]
     pub urgency: Option<i64>,
-    /// An explicit priority overrides the matrix; it needs `priority_reason`.
+    /// An explicit priority overrides the matrix; it needs `priority_reason`. Agents only.
+    #[schema(value_type = Option<crate::schema::PrioritySchema>)]
     pub priority: Option<String>,
     pub priority_reason: Option<String>,
     pub category: Option<Ref>,
@@ -37,9 +48,11 @@ pub struct CreateTicket {
     pub shared_with_organization: bool,
     #[serde(default)]
     pub watchers: Vec<Ref>,
-    /// The id of this ticket in another system (imports are idempotent by it).
+    /// The id of this ticket in another system (imports are idempotent by it). Agents only.
+    #[schema(min_length = 1, max_length = 200)]
     pub external_id: Option<String>,
     /// The kind's own fields (a problem's `root_cause`, `workaround`, `known_error`).
+    #[schema(value_type = Option<crate::schema::DetailSchema>)]
     pub detail: Option<Map<String, Value>>,
 }
 
@@ -143,13 +156,14 @@ impl App {
             }
         }
         // References, each checked so that all errors come back at once.
-        let desk = c.take(lookups.desk(self, input.desk.as_ref()).await.map_err(field_of));
+        let desk = checked(&mut c, lookups.desk(self, input.desk.as_ref()).await)?;
         let requester = match (&input.requester, actor.user_id) {
             (Some(r), _) if !is_requester => {
-                c.take(self.resolve_user(r, "requester").await.map_err(field_of)).map(Requester::of)
+                checked(&mut c, self.resolve_user(r, "requester").await)?.map(Requester::of)
             }
             (Some(r), me) => match self.resolve_user(r, "requester").await {
                 Ok(u) if Some(u.id) == me => Some(Requester::of(u)),
+                Err(e) if !matches!(e, AppError::Invalid(_)) => return Err(e),
                 _ => {
                     c.push(FieldError::new("requester", "not_allowed", "requesters log tickets for themselves"));
                     None
@@ -168,20 +182,20 @@ impl App {
             }
         };
         let group_id = match &input.group {
-            Some(r) => c.take(self.resolve_group(r, "group").await.map_err(field_of)),
+            Some(r) => checked(&mut c, self.resolve_group(r, "group").await)?,
             None => desk.as_ref().and_then(|d| d.default_group_id),
         };
         let assignee = match &input.assignee {
-            Some(r) => c.take(self.resolve_agent(r, "assignee").await.map_err(field_of)),
+            Some(r) => checked(&mut c, self.resolve_agent(r, "assignee").await)?,
             None => None,
         };
         let category_id = match (&input.category, &desk) {
-            (Some(r), Some(d)) => c.take(self.resolve_category(r, d.id).await.map_err(field_of)),
+            (Some(r), Some(d)) => checked(&mut c, self.resolve_category(r, d.id).await)?,
             _ => None,
         };
         let mut watcher_ids = Vec::new();
         for w in &input.watchers {
-            if let Some(u) = c.take(self.resolve_user(w, "watchers").await.map_err(field_of)) {
+            if let Some(u) = checked(&mut c, self.resolve_user(w, "watchers").await)? {
                 watcher_ids.push(u.id);
             }
         }
@@ -190,9 +204,7 @@ impl App {
                 let defs = lookups.custom_fields(self, d.id, k).await?;
                 match CustomFieldDef::apply_all(&defs, &Map::new(), &input.custom_fields) {
                     Ok(m) => {
-                        if let Err(AppError::Invalid(inv)) = self.check_user_fields(&defs, &m).await {
-                            inv.0.into_iter().for_each(|e| c.push(e));
-                        }
+                        checked(&mut c, self.check_user_fields(&defs, &m).await)?;
                         Some(m)
                     }
                     Err(inv) => {
@@ -204,9 +216,7 @@ impl App {
             _ => None,
         };
         if let Some(a) = &assignee {
-            if let Err(AppError::Invalid(inv)) = self.check_assignment(group_id, a.id).await {
-                inv.0.into_iter().for_each(|e| c.push(e));
-            }
+            checked(&mut c, self.check_assignment(group_id, a.id).await)?;
         }
         c.finish()?;
         let (
@@ -270,20 +280,12 @@ impl App {
         let mut c = Checks::new();
         for def in defs.iter().filter(|d| d.field_type == opsdesk_domain::ticket::CustomFieldType::User) {
             if let Some(id) = values.get(&def.key).and_then(Value::as_i64) {
-                if !matches!(self.db.user(id).await, Ok(u) if u.active) {
+                if !crate::error::found(self.db.user(id).await)?.is_some_and(|u| u.active) {
                     c.push(FieldError::new(format!("custom_fields.{}", def.key), "unknown", "no such active user"));
                 }
             }
         }
         Ok(c.finish()?)
-    }
-}
-
-/// Turns a reference error into the field error it carries.
-fn field_of(e: AppError) -> FieldError {
-    match e {
-        AppError::Invalid(mut inv) if !inv.0.is_empty() => inv.0.remove(0),
-        other => FieldError::new("input", "unresolvable", other.to_string()),
     }
 }
 

@@ -11,12 +11,13 @@ use opsdesk_store::Ts;
 use serde::Deserialize;
 use serde_json::json;
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LinkInput {
     /// `caused_by` (an incident caused by a problem), `duplicate_of`, `parent_of`, `child_of`,
     /// `related`.
     #[serde(rename = "type")]
+    #[schema(value_type = super::views::LinkType)]
     pub link_type: String,
     /// The other ticket: id or number.
     pub target: Ref,
@@ -32,10 +33,12 @@ impl App {
             Ref::Id(id) => id.to_string(),
             Ref::Name(n) => n.clone(),
         };
-        let target = self
-            .workable_ticket(actor, &target_ref)
-            .await
-            .map_err(|_| AppError::from(FieldError::new("target", "unknown", "no such ticket, or not one you work")))?;
+        let target = self.workable_ticket(actor, &target_ref).await.map_err(|e| match e {
+            AppError::NotFound | AppError::Forbidden => {
+                AppError::from(FieldError::new("target", "unknown", "no such ticket, or not one you work"))
+            }
+            other => other,
+        })?;
         if source.id == target.id {
             return Err(FieldError::new("target", "self_link", "a ticket cannot link to itself").into());
         }

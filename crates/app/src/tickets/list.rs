@@ -22,16 +22,24 @@ pub struct Page {
     pub after: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// A page of tickets and the cursor of the next page.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct TicketPage {
     pub items: Vec<TicketView>,
+    /// Pass as `after` for the next page; null on the last page.
     pub next: Option<String>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+/// A saved view as an agent writes it.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ViewInput {
+    #[schema(
+        max_length = 120,
+        pattern = r"^[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*$"
+    )]
     pub name: String,
+    /// A query in the ticket query language.
     pub query: String,
     /// Share with a group (its members see the view); without it the view is personal.
     pub group_id: Option<i64>,
@@ -39,9 +47,8 @@ pub struct ViewInput {
     pub position: i64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct ViewWithCount {
-    #[serde(flatten)]
     pub view: SavedView,
     pub count: i64,
 }
@@ -426,10 +433,9 @@ impl App {
             if !(member || actor.role == Role::Admin) {
                 return Err(FieldError::new("group_id", "not_a_member", "share views only with your own groups").into());
             }
-            self.db
-                .group(g)
-                .await
-                .map_err(|_| AppError::from(FieldError::new("group_id", "unknown", "no such group")))?;
+            if crate::error::found(self.db.group(g).await)?.is_none() {
+                return Err(FieldError::new("group_id", "unknown", "no such group").into());
+            }
         }
         let owner = if input.group_id.is_some() { None } else { Some(user_id) };
         let now = Ts::now();

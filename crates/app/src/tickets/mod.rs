@@ -14,6 +14,7 @@ mod tasks;
 pub(crate) mod timeline;
 pub(crate) mod transition;
 mod update;
+mod views;
 
 pub use config::{DeskInput, NewCategory, TicketSettings};
 pub use create::CreateTicket;
@@ -26,6 +27,10 @@ pub use timeline::{clean_filename, AttachmentUpload, Timeline};
 pub use transition::TransitionInput;
 pub use update::UpdateTicket;
 pub(crate) use update::{diff as field_changes, follow_assignment};
+pub use views::{
+    AttachmentView, CategoryView, CommentView, CustomFieldView, DeskView, HistoryView, LinkView, SavedViewView,
+    TicketTimelineView, TimelineView, WatcherView,
+};
 
 use crate::{App, AppError, Result};
 use opsdesk_domain::ticket::{Priority, Status, StatusCategory, StatusClass, TicketNumber};
@@ -35,21 +40,31 @@ use opsdesk_store::Ts;
 use serde::Serialize;
 
 /// A ticket as the API shows it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = Ticket)]
 pub struct TicketView {
     pub id: i64,
+    /// `INC-1042`: the kind's prefix and a per-kind sequence.
     pub number: String,
+    #[schema(value_type = crate::schema::KindSchema)]
     pub kind: opsdesk_domain::ticket::Kind,
     pub desk_id: i64,
     pub title: String,
     pub description: String,
+    #[schema(value_type = crate::schema::StatusSchema)]
     pub status: Status,
     /// What the status means across kinds: new, open, pending, resolved or closed.
+    #[schema(value_type = crate::schema::StatusCategorySchema)]
     pub status_category: StatusCategory,
+    #[schema(value_type = crate::schema::StatusClassSchema)]
     pub status_class: StatusClass,
+    #[schema(value_type = Option<crate::schema::HoldReasonSchema>)]
     pub hold_reason: Option<String>,
+    #[schema(value_type = crate::schema::LevelSchema)]
     pub impact: i64,
+    #[schema(value_type = crate::schema::LevelSchema)]
     pub urgency: i64,
+    #[schema(value_type = crate::schema::PrioritySchema)]
     pub priority: String,
     pub priority_override_reason: Option<String>,
     pub category_id: Option<i64>,
@@ -58,18 +73,26 @@ pub struct TicketView {
     pub shared_with_organization: bool,
     pub group_id: Option<i64>,
     pub assignee_id: Option<i64>,
+    /// Values of the desk's custom fields for this kind, by key.
+    #[schema(value_type = Object)]
     pub custom_fields: serde_json::Value,
     pub external_id: Option<String>,
+    /// Bumped by every change; the ETag.
     pub version: i64,
+    #[schema(value_type = String, format = DateTime)]
     pub created_at: Ts,
+    #[schema(value_type = String, format = DateTime)]
     pub updated_at: Ts,
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub resolved_at: Option<Ts>,
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub closed_at: Option<Ts>,
     /// The ticket a task belongs to.
     pub parent: Option<i64>,
     /// The kind's own fields, on a single ticket's read (a problem's root cause, workaround
     /// and known error); absent for kinds without any.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<crate::schema::DetailSchema>)]
     pub detail: Option<serde_json::Map<String, serde_json::Value>>,
     /// A task's predecessors: the ids of the tasks it waits for (single reads of tasks).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -127,7 +150,7 @@ impl From<&Ticket> for TicketView {
 }
 
 /// A known error's workaround, shown on the tickets the problem causes.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Workaround {
     pub problem_id: i64,
     pub problem_number: String,

@@ -1,12 +1,16 @@
 //! References to other records in ticket input: an id, or a name (group, desk, organisation,
 //! category path) or email (user).
 
+use crate::error::found;
 use crate::{App, AppError, Result};
+use opsdesk_domain::validation::Checks;
 use opsdesk_domain::{FieldError, Role};
 use opsdesk_store::users::User;
 use serde::Deserialize;
 
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+/// A reference by id, or by name: a user by email; a group, desk or organisation by name; a
+/// category by name or `Parent/Child` path; a ticket by number (`INC-1042`).
+#[derive(Debug, Clone, PartialEq, Deserialize, utoipa::ToSchema)]
 #[serde(untagged)]
 pub enum Ref {
     Id(i64),
@@ -17,17 +21,30 @@ fn unknown(field: &str, what: &str) -> AppError {
     FieldError::new(field, "unknown", format!("no such {what}")).into()
 }
 
+/// The outcome of resolving one reference of some input: its field errors join the others in
+/// `c` (`Ok(None)`); any other failure ends the command (`Err`).
+pub(crate) fn checked<T>(c: &mut Checks, r: Result<T>) -> Result<Option<T>> {
+    match r {
+        Ok(v) => Ok(Some(v)),
+        Err(AppError::Invalid(inv)) => {
+            inv.0.into_iter().for_each(|e| c.push(e));
+            Ok(None)
+        }
+        Err(other) => Err(other),
+    }
+}
+
 impl App {
     pub(crate) async fn resolve_group(&self, r: &Ref, field: &str) -> Result<i64> {
         match r {
-            Ref::Id(id) => self.db.group(*id).await.map(|g| g.id).map_err(|_| unknown(field, "group")),
+            Ref::Id(id) => found(self.db.group(*id).await)?.map(|g| g.id).ok_or_else(|| unknown(field, "group")),
             Ref::Name(n) => self.db.group_by_name(n.trim()).await?.map(|g| g.id).ok_or_else(|| unknown(field, "group")),
         }
     }
 
     pub(crate) async fn resolve_user(&self, r: &Ref, field: &str) -> Result<User> {
         let found = match r {
-            Ref::Id(id) => self.db.user(*id).await.ok(),
+            Ref::Id(id) => found(self.db.user(*id).await)?,
             Ref::Name(email) => self.db.user_by_email(&email.trim().to_lowercase()).await?,
         };
         found.filter(|u| u.active).ok_or_else(|| unknown(field, "active user"))

@@ -11,11 +11,16 @@ use opsdesk_store::Ts;
 use serde::Deserialize;
 
 /// Input for a new task.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateTask {
+    #[schema(
+        max_length = 300,
+        pattern = r"^[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*$"
+    )]
     pub title: String,
     #[serde(default)]
+    #[schema(max_length = 65536, pattern = r"^[^\u0000]*$")]
     pub description: String,
     /// Defaults to the parent's group.
     pub group: Option<Ref>,

@@ -7,7 +7,6 @@ use crate::{emit, App, AppError, Result};
 use opsdesk_domain::{Actor, FieldError, Role};
 use opsdesk_store::tickets::{Attachment, Comment, HistoryEntry, Link, NewAttachment, Ticket, Watcher};
 use opsdesk_store::Ts;
-use serde::Serialize;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
@@ -50,7 +49,7 @@ impl App {
 }
 
 /// Everything on a ticket's page besides its fields, filtered for the viewer.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct Timeline {
     pub comments: Vec<Comment>,
     pub attachments: Vec<Attachment>,

@@ -11,13 +11,18 @@ use opsdesk_store::{Ts, Tx};
 use serde::Deserialize;
 use serde_json::json;
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TransitionInput {
+    /// A status of the ticket's kind that its current status leads to.
+    #[schema(value_type = crate::schema::StatusSchema)]
     pub to: String,
+    #[schema(max_length = 65536, pattern = r"^[^\u0000]*$")]
     pub comment: Option<String>,
     /// Whether the comment is a public reply (default) or an internal note.
     pub public: Option<bool>,
+    /// Required when the status is `on_hold`.
+    #[schema(value_type = Option<crate::schema::HoldReasonSchema>)]
     pub hold_reason: Option<String>,
     /// Resolving a problem: also resolve the open incidents linked to it, with `comment` as a
     /// public note on each.

@@ -1,7 +1,7 @@
 //! Changing a ticket's fields, with optimistic concurrency: a stale version is refused with
 //! the current state, never silently overwritten. Every changed field leaves a history row.
 
-use super::refs::Ref;
+use super::refs::{checked, Ref};
 use super::{body_text, one_line, TicketView, DESCRIPTION_MAX, TITLE_MAX};
 use crate::{emit, App, AppError, Result};
 use opsdesk_domain::ticket::{CustomFieldDef, Level, Priority};
@@ -13,28 +13,44 @@ use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
 /// A partial update. Absent fields stay; `null` clears a clearable field.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateTicket {
+    #[schema(
+        max_length = 300,
+        pattern = r"^[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*$"
+    )]
     pub title: Option<String>,
+    #[schema(max_length = 65536, pattern = r"^[^\u0000]*$")]
     pub description: Option<String>,
+    #[schema(value_type = Option<crate::schema::LevelSchema>)]
     pub impact: Option<i64>,
+    #[schema(value_type = Option<crate::schema::LevelSchema>)]
     pub urgency: Option<i64>,
     /// `"P1"` overrides the matrix (with `priority_reason`); `null` returns to the matrix.
     #[serde(default, deserialize_with = "crate::nullable")]
+    #[schema(value_type = Option<crate::schema::PrioritySchema>)]
     pub priority: Option<Option<String>>,
     pub priority_reason: Option<String>,
+    /// `null` clears it.
     #[serde(default, deserialize_with = "crate::nullable")]
+    #[schema(value_type = Option<Ref>)]
     pub category: Option<Option<Ref>>,
+    /// `null` clears it.
     #[serde(default, deserialize_with = "crate::nullable")]
+    #[schema(value_type = Option<Ref>)]
     pub group: Option<Option<Ref>>,
+    /// `null` unassigns.
     #[serde(default, deserialize_with = "crate::nullable")]
+    #[schema(value_type = Option<Ref>)]
     pub assignee: Option<Option<Ref>>,
     pub requester: Option<Ref>,
+    /// Merged into the current values; `null` clears one.
     pub custom_fields: Option<Map<String, Value>>,
     pub shared_with_organization: Option<bool>,
     /// The kind's own fields (a problem's `root_cause`, `workaround`, `known_error`); absent
     /// fields stay, `null` clears.
+    #[schema(value_type = Option<crate::schema::DetailSchema>)]
     pub detail: Option<Map<String, Value>>,
 }
 
@@ -92,26 +108,22 @@ impl App {
             None => None,
         };
         let category = match &input.category {
-            Some(Some(r)) => {
-                self.resolve_category(r, current.desk_id).await.map_err(|e| push(&mut c, e)).ok().map(Some)
-            }
+            Some(Some(r)) => checked(&mut c, self.resolve_category(r, current.desk_id).await)?.map(Some),
             Some(None) => Some(None),
             None => None,
         };
         let group = match &input.group {
-            Some(Some(r)) => self.resolve_group(r, "group").await.map_err(|e| push(&mut c, e)).ok().map(Some),
+            Some(Some(r)) => checked(&mut c, self.resolve_group(r, "group").await)?.map(Some),
             Some(None) => Some(None),
             None => None,
         };
         let assignee = match &input.assignee {
-            Some(Some(r)) => {
-                self.resolve_agent(r, "assignee").await.map_err(|e| push(&mut c, e)).ok().map(|u| Some(u.id))
-            }
+            Some(Some(r)) => checked(&mut c, self.resolve_agent(r, "assignee").await)?.map(|u| Some(u.id)),
             Some(None) => Some(None),
             None => None,
         };
         let requester = match &input.requester {
-            Some(r) => self.resolve_user(r, "requester").await.map_err(|e| push(&mut c, e)).ok(),
+            Some(r) => checked(&mut c, self.resolve_user(r, "requester").await)?,
             None => None,
         };
         let defs = self.custom_fields(current.desk_id, current.kind).await?;
@@ -250,13 +262,6 @@ fn detail_text(v: &Value) -> String {
     match v {
         Value::String(s) => s.clone(),
         other => other.to_string(),
-    }
-}
-
-fn push(c: &mut Checks, e: AppError) {
-    match e {
-        AppError::Invalid(inv) => inv.0.into_iter().for_each(|f| c.push(f)),
-        other => c.push(FieldError::new("input", "unresolvable", other.to_string())),
     }
 }
 

@@ -67,3 +67,89 @@ both_backends! {
         server.stop().await;
     }
 }
+
+/// Words of storage internals that no problem body may carry.
+const INTERNALS: [&str; 8] =
+    ["sqlx", "sql", "constraint", "pool", "relation", "no such table", "database error", "opsdesk_test_"];
+
+fn assert_no_internals(r: &Reply) {
+    let text = r.body.to_string().to_lowercase();
+    for word in INTERNALS {
+        assert!(!text.contains(word), "{word:?} leaked in {text}");
+    }
+}
+
+/// Takes the server's database away under it: SQLite's pools are closed (an open file cannot
+/// be taken away from a process otherwise); the PostgreSQL test database is dropped, which ends
+/// the server's connections and makes every new one fail.
+async fn take_database_away(db: &TestDb, server: &TestServer) {
+    match db.backend {
+        opsdesk_store::Backend::Sqlite => server.app().db.close().await,
+        opsdesk_store::Backend::Postgres => {
+            let admin = std::env::var("OPSDESK_TEST_POSTGRES_URL").expect("admin url");
+            let name = db.url.rsplit('/').next().expect("database name");
+            let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&admin).await.expect("admin connection");
+            sqlx::Executor::execute(&mut conn, format!("DROP DATABASE {name} WITH (FORCE)").as_str())
+                .await
+                .expect("drop the test database");
+        }
+    }
+}
+
+/// Runs one statement on the test database over a connection of its own.
+async fn raw_sql(db: &TestDb, statement: &str) {
+    use sqlx::{Connection, Executor};
+    match db.backend {
+        opsdesk_store::Backend::Sqlite => {
+            let mut c = sqlx::SqliteConnection::connect(&db.url).await.expect("connect");
+            c.execute(statement).await.expect(statement);
+        }
+        opsdesk_store::Backend::Postgres => {
+            let mut c = sqlx::PgConnection::connect(&db.url).await.expect("connect");
+            c.execute(statement).await.expect(statement);
+        }
+    }
+}
+
+both_backends! {
+    async fn a_database_that_is_down_answers_503_with_retry_after(db: TestDb) {
+        let server = db.start().await;
+        let (_, admin) = server.user("admin").await;
+        let group = admin.post("/api/v1/groups", json!({ "name": "Network" })).await;
+        assert_eq!(group.status, 201, "{:?}", group.body);
+        let ticket = admin.post("/api/v1/tickets", json!({ "kind": "incident", "title": "VPN drops" })).await;
+        assert_eq!(ticket.status, 201, "{:?}", ticket.body);
+        let (gid, tid) = (group.body["id"].clone(), ticket.body["id"].clone());
+
+        take_database_away(&db, &server).await;
+        let answers = [
+            admin.post("/api/v1/tickets", json!({ "kind": "incident", "title": "Printer jam" })).await,
+            admin.get(&format!("/api/v1/tickets/{tid}")).await,
+            admin.post("/api/v1/tickets", json!({ "kind": "incident", "title": "Switch down", "group": gid })).await,
+            admin.post("/api/v1/tickets", json!({ "kind": "incident", "title": "Switch down", "group": "Network" })).await,
+        ];
+        for r in &answers {
+            r.assert_problem(503, "database_unavailable");
+            let retry = r.headers.get("retry-after").and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+            assert!(retry.is_some_and(|s| s > 0), "Retry-After in {:?}", r.headers);
+            assert_no_internals(r);
+        }
+        assert_eq!(server.anonymous().get("/healthz").await.status, 200, "the process itself stays up");
+        server.stop().await;
+    }
+
+    async fn a_failing_lookup_is_not_reported_as_bad_input(db: TestDb) {
+        let server = db.start().await;
+        let (_, admin) = server.user("admin").await;
+        let group = admin.post("/api/v1/groups", json!({ "name": "Network" })).await;
+        let gid = group.body["id"].clone();
+        // The groups table goes missing: reading a group fails for a reason that is not the
+        // caller's input, which must not come back as "no such group".
+        raw_sql(&db, "ALTER TABLE groups RENAME TO groups_gone").await;
+        let r = admin.post("/api/v1/tickets", json!({ "kind": "incident", "title": "Switch down", "group": gid })).await;
+        r.assert_problem(500, "internal");
+        assert!(r.body.get("errors").is_none(), "{:?}", r.body);
+        assert_no_internals(&r);
+        server.stop().await;
+    }
+}

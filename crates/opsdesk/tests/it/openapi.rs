@@ -21,3 +21,36 @@ both_backends! {
         server.stop().await;
     }
 }
+
+both_backends! {
+    async fn every_documented_operation_is_routed(db: TestDb) {
+        let server = db.start().await;
+        let doc = opsdesk_web::openapi_document();
+        let http = reqwest::Client::new();
+        let mut checked = 0;
+        for (path, item) in doc["paths"].as_object().expect("paths") {
+            // Path parameters get a value of the right shape; what it names need not exist.
+            let concrete: String = path
+                .split('/')
+                .map(|seg| if seg.starts_with('{') { "1" } else { seg })
+                .collect::<Vec<_>>()
+                .join("/");
+            for method in item.as_object().expect("item").keys() {
+                let Ok(m) = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()) else { continue };
+                if !["GET", "POST", "PUT", "PATCH", "DELETE"].contains(&m.as_str()) {
+                    continue;
+                }
+                let r = crate::helpers::read(http.request(m.clone(), server.url(&concrete)).send().await.expect("sent")).await;
+                assert_ne!(r.status, 405, "{m} {path} is documented but the route has no such method");
+                assert!(
+                    !(r.status == 404 && r.body["code"] == "no_route"),
+                    "{m} {path} is documented but not routed: {:?}",
+                    r.body
+                );
+                checked += 1;
+            }
+        }
+        assert!(checked > 70, "only {checked} operations checked");
+        server.stop().await;
+    }
+}

@@ -1,9 +1,8 @@
 //! Service desks, their categories and custom fields, and desk-wide settings.
 
 use crate::{Db, Result, Ts, Tx};
-use serde::Serialize;
 
-#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct ServiceDesk {
     pub id: i64,
     pub name: String,
@@ -11,7 +10,7 @@ pub struct ServiceDesk {
     pub created_at: Ts,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct Category {
     pub id: i64,
     pub desk_id: i64,

@@ -1,9 +1,8 @@
 //! Typed links between tickets, and watchers.
 
 use crate::{Db, Result, Ts, Tx};
-use serde::Serialize;
 
-#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct Link {
     pub id: i64,
     pub source_id: i64,
@@ -12,7 +11,7 @@ pub struct Link {
     pub created_at: Ts,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct Watcher {
     pub user_id: i64,
     pub name: String,

@@ -2,9 +2,8 @@
 //! and the history of every field change.
 
 use crate::{Backend, Db, Result, Ts, Tx};
-use serde::Serialize;
 
-#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct Comment {
     pub id: i64,
     pub ticket_id: i64,
@@ -15,12 +14,12 @@ pub struct Comment {
     pub created_at: Ts,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct Attachment {
     pub id: i64,
     pub ticket_id: i64,
     pub comment_id: Option<i64>,
-    #[serde(skip)]
+    /// The content address; never shown.
     pub sha256: String,
     pub filename: String,
     pub content_type: String,
@@ -41,7 +40,7 @@ pub struct NewAttachment<'a> {
     pub uploaded_by: Option<i64>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct HistoryEntry {
     pub id: i64,
     pub actor_id: Option<i64>,

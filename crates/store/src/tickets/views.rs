@@ -3,9 +3,8 @@
 use super::filter::{Arg, Sql};
 use crate::bind_all;
 use crate::{Db, Result, Ts, Tx};
-use serde::Serialize;
 
-#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct SavedView {
     pub id: i64,
     pub name: String,

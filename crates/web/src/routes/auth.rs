@@ -2,24 +2,27 @@
 //! plus the CSRF token they must echo on writes; scripts should prefer API tokens.
 
 use crate::extract::{ApiJson, ClientIp, SESSION_COOKIE};
+use crate::openapi::fails;
 use crate::problem::ApiResult;
 use crate::WebState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use axum::routing::post;
-use axum::{Json, Router};
+use axum::Json;
 use axum_extra::extract::cookie::{Cookie, SameSite};
 use axum_extra::extract::CookieJar;
 use opsdesk_app::auth::NewSession;
+use opsdesk_app::views::SessionView;
 use serde::Deserialize;
-use serde_json::json;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub fn router() -> Router<WebState> {
-    Router::new().route("/api/v1/auth/login", post(login)).route("/api/v1/auth/logout", post(logout))
+pub fn router() -> OpenApiRouter<WebState> {
+    OpenApiRouter::new().routes(routes!(login)).routes(routes!(logout))
 }
 
-#[derive(Deserialize)]
+/// Credentials.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct Login {
     email: String,
@@ -40,6 +43,16 @@ pub fn removal_cookie() -> Cookie<'static> {
     Cookie::build((SESSION_COOKIE, "")).path("/").build()
 }
 
+#[utoipa::path(
+    post, path = "/api/v1/auth/login", tag = "auth", operation_id = "login", summary = "Sign in",
+    description = "Starts a browser session: sets the `opsdesk_session` cookie and answers the CSRF token to echo \
+                   on writes. Repeated failures for one account or address are throttled.",
+    security(()),
+    request_body = Login,
+    responses((status = 200, description = "Signed in.", body = SessionView,
+        headers(("Set-Cookie" = String, description = "`opsdesk_session=...; HttpOnly; SameSite=Lax; Path=/` (`Secure` over HTTPS)."))),
+        fails::Unauthenticated, fails::Throttled),
+)]
 async fn login(
     State(s): State<WebState>,
     ip: ClientIp,
@@ -48,12 +61,18 @@ async fn login(
 ) -> ApiResult<impl IntoResponse> {
     let session = s.app.login(&body.email, &body.password, &ip.origin()).await?;
     let jar = jar.add(session_cookie(&session, s.config.cookie_secure));
-    let body = json!({ "user": session.user, "csrf_token": session.csrf_token, "expires_at": session.expires_at });
-    Ok((jar, Json(body)))
+    Ok((jar, Json(SessionView::from(&session))))
 }
 
 /// Signing out is a write like any other: with a live session it needs the CSRF token, so
 /// another site cannot sign a person out.
+#[utoipa::path(
+    post, path = "/api/v1/auth/logout", tag = "auth", operation_id = "logout", summary = "Sign out",
+    description = "Ends the session named by the cookie, if any, and clears the cookie. With a live session it \
+                   needs the session's CSRF token.",
+    security(("sessionCookie" = [], "csrfToken" = []), ()),
+    responses((status = 204, description = "Signed out."), fails::Forbidden),
+)]
 async fn logout(
     State(s): State<WebState>,
     ip: ClientIp,

@@ -1,40 +1,75 @@
 //! The caller's own profile.
 
 use crate::extract::{ApiJson, Caller};
+use crate::openapi::fails;
 use crate::problem::ApiResult;
 use crate::WebState;
 use axum::extract::State;
-use axum::routing::get;
-use axum::{Json, Router};
-use opsdesk_app::users::UpdateUser;
-use serde_json::{json, Value};
+use axum::Json;
+use opsdesk_app::users::{UpdateUser, UserView};
+use serde::Serialize;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub fn router() -> Router<WebState> {
-    Router::new().route("/api/v1/me", get(me).patch(update_me))
+pub fn router() -> OpenApiRouter<WebState> {
+    OpenApiRouter::new().routes(routes!(me, update_me))
 }
 
-async fn me(Caller(auth): Caller) -> Json<Value> {
-    Json(json!({
-        "user": auth.user,
-        "group_ids": auth.actor.group_ids,
-        "csrf_token": auth.csrf_token,
-    }))
+/// The caller, their groups and the CSRF token to echo on writes.
+#[derive(Serialize, ToSchema)]
+struct Me {
+    user: UserView,
+    group_ids: Vec<i64>,
+    /// Echo as `X-CSRF-Token` on writes made with the session cookie; null with an API token.
+    csrf_token: Option<String>,
 }
 
-#[derive(serde::Deserialize)]
+/// A user in an envelope.
+#[derive(Serialize, ToSchema)]
+struct UserEnvelope {
+    user: UserView,
+}
+
+#[utoipa::path(
+    get, path = "/api/v1/me", tag = "me", operation_id = "getMe", summary = "The caller",
+    responses((status = 200, description = "The caller, their groups and CSRF token.", body = Me)),
+)]
+async fn me(Caller(auth): Caller) -> Json<Me> {
+    Json(Me { user: UserView::from(&auth.user), group_ids: auth.actor.group_ids.clone(), csrf_token: auth.csrf_token })
+}
+
+/// What people may change of their own profile.
+#[derive(serde::Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct UpdateMe {
+    #[schema(
+        max_length = 200,
+        pattern = r"^[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*$"
+    )]
     name: Option<String>,
+    /// IANA time zone name, such as `Europe/Paris`.
+    #[schema(min_length = 1)]
     time_zone: Option<String>,
+    /// Language tag, such as `en` or `en-GB`.
+    #[schema(max_length = 35, pattern = "^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")]
     locale: Option<String>,
+    /// A new password ends the caller's sessions.
+    #[schema(min_length = 10, max_length = 1024)]
     password: Option<String>,
 }
 
+#[utoipa::path(
+    patch, path = "/api/v1/me", tag = "me", operation_id = "updateMe", summary = "Change one's own profile",
+    description = "A new password ends the caller's sessions.",
+    request_body = UpdateMe,
+    responses((status = 200, description = "The changed profile.", body = UserEnvelope), fails::NotFound),
+)]
 async fn update_me(
     State(s): State<WebState>,
     Caller(auth): Caller,
     ApiJson(body): ApiJson<UpdateMe>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<UserEnvelope>> {
     let id = auth.user.id;
     let input = UpdateUser {
         name: body.name,
@@ -44,5 +79,5 @@ async fn update_me(
         ..Default::default()
     };
     let user = s.app.update_user(&auth.actor, id, input).await?;
-    Ok(Json(json!({ "user": user })))
+    Ok(Json(UserEnvelope { user: UserView::from(&user) }))
 }

@@ -1,47 +1,73 @@
 //! People: listed by agents and admins, managed by admins.
 
 use crate::extract::{ApiJson, ApiPath, ApiQuery, Caller, Listing, Page};
+use crate::openapi::fails;
 use crate::problem::ApiResult;
 use crate::WebState;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::get;
-use axum::{Json, Router};
-use opsdesk_app::users::{CreateUser, UpdateUser};
-use opsdesk_store::users::User;
+use axum::Json;
+use opsdesk_app::users::{CreateUser, UpdateUser, UserView};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub fn router() -> Router<WebState> {
-    Router::new().route("/api/v1/users", get(list).post(create)).route("/api/v1/users/{id}", get(show).patch(update))
+pub fn router() -> OpenApiRouter<WebState> {
+    OpenApiRouter::new().routes(routes!(list, create)).routes(routes!(show, update))
 }
 
+#[utoipa::path(
+    get, path = "/api/v1/users", tag = "users", operation_id = "listUsers", summary = "List users",
+    description = "By id. Agents and admins.",
+    params(Page),
+    responses((status = 200, description = "A page of users.", body = Listing<UserView>), fails::BadRequest, fails::Forbidden),
+)]
 async fn list(
     State(s): State<WebState>,
     Caller(auth): Caller,
     ApiQuery(page): ApiQuery<Page>,
-) -> ApiResult<Json<Listing<User>>> {
+) -> ApiResult<Json<Listing<UserView>>> {
     let limit = page.limit();
     let users = s.app.users(&auth.actor, page.after_id()?, limit).await?;
-    Ok(Json(Listing::by_id(users, limit, |u| u.id)))
+    Ok(Json(Listing::by_id(users.iter().map(UserView::from).collect(), limit, |u| u.id)))
 }
 
+#[utoipa::path(
+    post, path = "/api/v1/users", tag = "users", operation_id = "createUser", summary = "Create a user",
+    description = "Admins. A taken email answers 422 with `taken`.",
+    request_body = CreateUser,
+    responses((status = 201, description = "The new user.", body = UserView)),
+)]
 async fn create(
     State(s): State<WebState>,
     Caller(auth): Caller,
     ApiJson(body): ApiJson<CreateUser>,
-) -> ApiResult<(StatusCode, Json<User>)> {
+) -> ApiResult<(StatusCode, Json<UserView>)> {
     let user = s.app.create_user(&auth.actor, body).await?;
-    Ok((StatusCode::CREATED, Json(user)))
+    Ok((StatusCode::CREATED, Json(UserView::from(&user))))
 }
 
-async fn show(State(s): State<WebState>, Caller(auth): Caller, ApiPath(id): ApiPath<i64>) -> ApiResult<Json<User>> {
-    Ok(Json(s.app.user(&auth.actor, id).await?))
+#[utoipa::path(
+    get, path = "/api/v1/users/{id}", tag = "users", operation_id = "getUser", summary = "Get a user",
+    description = "Requesters see only themselves.",
+    params(("id" = i64, Path, description = "The user's id.")),
+    responses((status = 200, description = "The user.", body = UserView), fails::NotFound),
+)]
+async fn show(State(s): State<WebState>, Caller(auth): Caller, ApiPath(id): ApiPath<i64>) -> ApiResult<Json<UserView>> {
+    Ok(Json(UserView::from(&s.app.user(&auth.actor, id).await?)))
 }
 
+#[utoipa::path(
+    patch, path = "/api/v1/users/{id}", tag = "users", operation_id = "updateUser", summary = "Change a user",
+    description = "Admins change anything; people change their own name, time zone, locale and password.",
+    params(("id" = i64, Path, description = "The user's id.")),
+    request_body = UpdateUser,
+    responses((status = 200, description = "The changed user.", body = UserView), fails::NotFound),
+)]
 async fn update(
     State(s): State<WebState>,
     Caller(auth): Caller,
     ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<UpdateUser>,
-) -> ApiResult<Json<User>> {
-    Ok(Json(s.app.update_user(&auth.actor, id, body).await?))
+) -> ApiResult<Json<UserView>> {
+    Ok(Json(UserView::from(&s.app.update_user(&auth.actor, id, body).await?)))
 }

@@ -182,19 +182,6 @@ pub struct PriorityMatrixSchema {
     cells: Vec<Vec<String>>,
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn documented_custom_field_types_are_the_domains() {
-        for t in CUSTOM_FIELD_TYPES {
-            assert!(opsdesk_domain::ticket::CustomFieldType::parse(t).is_ok(), "{t}");
-        }
-        assert!(opsdesk_domain::ticket::CustomFieldType::parse("colour").is_err());
-    }
-}
-
 /// A kind's detail record: every detail field any kind declares, each typed as declared (the
 /// kind of the ticket decides which apply; others are refused with `unknown_field`).
 pub struct DetailSchema;
@@ -232,5 +219,18 @@ impl PartialSchema for DetailSchema {
 impl ToSchema for DetailSchema {
     fn name() -> std::borrow::Cow<'static, str> {
         "TicketDetail".into()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn documented_custom_field_types_are_the_domains() {
+        for t in CUSTOM_FIELD_TYPES {
+            assert!(opsdesk_domain::ticket::CustomFieldType::parse(t).is_ok(), "{t}");
+        }
+        assert!(opsdesk_domain::ticket::CustomFieldType::parse("colour").is_err());
     }
 }

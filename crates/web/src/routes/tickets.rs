@@ -77,6 +77,16 @@ fn with_etag(status: StatusCode, t: TicketView) -> Response {
     res
 }
 
+/// A new ticket or task: 201 with its ETag and its URL in `Location`.
+fn created(t: TicketView) -> Response {
+    let location = HeaderValue::from_str(&format!("/api/v1/tickets/{}", t.id)).ok();
+    let mut res = with_etag(StatusCode::CREATED, t);
+    if let Some(l) = location {
+        res.headers_mut().insert(header::LOCATION, l);
+    }
+    res
+}
+
 /// The version a client says it has (`If-Match: "7"`); `*` or no header means any.
 fn if_match(headers: &HeaderMap) -> Result<Option<i64>, Problem> {
     let Some(v) = headers.get(header::IF_MATCH) else { return Ok(None) };
@@ -156,13 +166,7 @@ async fn create(
     Caller(auth): Caller,
     ApiJson(body): ApiJson<CreateTicket>,
 ) -> ApiResult<Response> {
-    let t = s.app.create_ticket(&auth.actor, body).await?;
-    let location = HeaderValue::from_str(&format!("/api/v1/tickets/{}", t.id)).ok();
-    let mut res = with_etag(StatusCode::CREATED, t);
-    if let Some(l) = location {
-        res.headers_mut().insert(header::LOCATION, l);
-    }
-    Ok(res)
+    Ok(created(s.app.create_ticket(&auth.actor, body).await?))
 }
 
 #[utoipa::path(
@@ -182,13 +186,7 @@ async fn add_task(
     ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<CreateTask>,
 ) -> ApiResult<Response> {
-    let t = s.app.create_task(&auth.actor, &id, body).await?;
-    let location = HeaderValue::from_str(&format!("/api/v1/tickets/{}", t.id)).ok();
-    let mut res = with_etag(StatusCode::CREATED, t);
-    if let Some(l) = location {
-        res.headers_mut().insert(header::LOCATION, l);
-    }
-    Ok(res)
+    Ok(created(s.app.create_task(&auth.actor, &id, body).await?))
 }
 
 #[utoipa::path(

@@ -34,6 +34,30 @@ pub struct TestDb {
     _dir: Option<tempfile::TempDir>,
 }
 
+/// A PostgreSQL test database is dropped when its test ends, passed or failed: a suite that
+/// kept them would fill a small CI disk with a few hundred databases.
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if self.backend != Backend::Postgres {
+            return;
+        }
+        let (Ok(admin), Some(name)) = (std::env::var("OPSDESK_TEST_POSTGRES_URL"), self.url.rsplit('/').next()) else {
+            return;
+        };
+        let statement = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+        // Drop cannot await and may run inside the test's runtime: a thread of its own with a
+        // one-shot runtime does the work, and the test waits for it.
+        let dropped = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
+            rt.block_on(async {
+                let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&admin).await.ok()?;
+                sqlx::Executor::execute(&mut conn, statement.as_str()).await.ok()
+            })
+        });
+        let _ = dropped.join();
+    }
+}
+
 impl TestDb {
     pub async fn new(backend: Backend) -> TestDb {
         match backend {

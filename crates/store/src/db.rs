@@ -213,7 +213,8 @@ impl Db {
             Pools::Sqlite { writer, .. } => SQLITE_MIGRATIONS.run(writer).await,
             Pools::Pg(pool) => PG_MIGRATIONS.run(pool).await,
         };
-        r.map_err(|e| StoreError::Unavailable(format!("migration failed: {e}")))
+        r.map_err(|e| StoreError::Unavailable(format!("migration failed: {e}")))?;
+        self.seed_cmdb().await
     }
 
     /// `migrate` for a short-lived process: one query reads what the database has applied;

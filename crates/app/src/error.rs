@@ -26,6 +26,9 @@ pub enum AppError {
     /// The ticket changed since the version the client had; carries the current state.
     #[error("the ticket was changed meanwhile")]
     Stale(Box<crate::tickets::TicketView>),
+    /// Another record than a ticket changed since the version the client named in `If-Match`.
+    #[error("{0}")]
+    Precondition(String),
     /// A lifecycle refused the transition; `allowed` lists where the ticket may go.
     #[error("{message}")]
     Transition { field: &'static str, message: String, allowed: Vec<String> },

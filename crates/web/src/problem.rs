@@ -127,6 +127,7 @@ impl From<AppError> for Problem {
                 p
             }
             AppError::Conflict { code, message } => Problem::new(StatusCode::CONFLICT, code, message),
+            AppError::Precondition(message) => Problem::new(StatusCode::PRECONDITION_FAILED, "stale_version", message),
             AppError::Stale(current) => Problem::new(
                 StatusCode::PRECONDITION_FAILED,
                 "stale_version",

@@ -112,8 +112,15 @@ pub enum AttrType {
 }
 
 impl AttrType {
-    pub const ALL: [AttrType; 7] =
-        [AttrType::Text, AttrType::Number, AttrType::Date, AttrType::Bool, AttrType::Select, AttrType::Ip, AttrType::Reference];
+    pub const ALL: [AttrType; 7] = [
+        AttrType::Text,
+        AttrType::Number,
+        AttrType::Date,
+        AttrType::Bool,
+        AttrType::Select,
+        AttrType::Ip,
+        AttrType::Reference,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -170,7 +177,9 @@ impl ClassSchema {
     /// Reads a schema as an admin sends it: `[{"key","type","required","options"}]`.
     pub fn parse(v: &Value) -> Result<Self, Invalid> {
         let Some(items) = v.as_array() else {
-            return Err(FieldError::new("attributes", "invalid", "attributes is a list of attribute definitions").into());
+            return Err(
+                FieldError::new("attributes", "invalid", "attributes is a list of attribute definitions").into()
+            );
         };
         if items.len() > 100 {
             return Err(FieldError::new("attributes", "too_many", "a class has at most 100 attributes").into());
@@ -272,14 +281,22 @@ impl ClassSchema {
     /// Applies `patch` (attribute → value, `null` removes) to `current` and checks the result:
     /// unknown attributes, values of the wrong type and missing required attributes are each a
     /// field error naming `attributes.<key>`.
-    pub fn apply(&self, current: &Map<String, Value>, patch: &Map<String, Value>) -> Result<CheckedAttributes, Invalid> {
+    pub fn apply(
+        &self,
+        current: &Map<String, Value>,
+        patch: &Map<String, Value>,
+    ) -> Result<CheckedAttributes, Invalid> {
         let mut checks = Checks::new();
         let mut values: Map<String, Value> =
             current.iter().filter(|(k, _)| self.get(k).is_some()).map(|(k, v)| (k.clone(), v.clone())).collect();
         for (key, raw) in patch {
             let field = format!("attributes.{key}");
             let Some(spec) = self.get(key) else {
-                checks.push(FieldError::new(field, "unknown_attribute", format!("this class has no attribute {key:?}")));
+                checks.push(FieldError::new(
+                    field,
+                    "unknown_attribute",
+                    format!("this class has no attribute {key:?}"),
+                ));
                 continue;
             };
             if raw.is_null() {

@@ -40,7 +40,11 @@ impl CiName {
     pub fn parse(raw: &str) -> Result<CiName, FieldError> {
         let s = raw.trim();
         if s.is_empty() || s.chars().count() > 200 || s.chars().any(char::is_control) {
-            return Err(FieldError::new("name", "invalid_name", "a name is 1 to 200 characters, without control characters"));
+            return Err(FieldError::new(
+                "name",
+                "invalid_name",
+                "a name is 1 to 200 characters, without control characters",
+            ));
         }
         Ok(CiName(s.to_string()))
     }

@@ -31,7 +31,12 @@ pub fn match_item(
         if cis.len() > 1 {
             return MatchOutcome::Conflict {
                 candidates: cis.clone(),
-                detail: format!("{} {} is carried by {} configuration items", kind.as_str(), reported.get(*kind).unwrap_or("?"), cis.len()),
+                detail: format!(
+                    "{} {} is carried by {} configuration items",
+                    kind.as_str(),
+                    reported.get(*kind).unwrap_or("?"),
+                    cis.len()
+                ),
             };
         }
         for ci in cis {

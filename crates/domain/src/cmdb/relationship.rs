@@ -108,12 +108,7 @@ pub const DEFAULT_RULES: &[(&str, &str, &str)] = &[
 ];
 
 /// Why a relationship may not be made, naming the field to blame; `Ok` when it may.
-pub fn check(
-    rules: &[RelRule],
-    source: (i64, &str),
-    rel: RelType,
-    target: (i64, &str),
-) -> Result<(), FieldError> {
+pub fn check(rules: &[RelRule], source: (i64, &str), rel: RelType, target: (i64, &str)) -> Result<(), FieldError> {
     if source.0 == target.0 {
         return Err(FieldError::new("target", "self_relationship", "a configuration item cannot relate to itself"));
     }

@@ -147,7 +147,14 @@ fn attributes_are_checked_against_the_class() {
         .apply(&Map::new(), &obj(json!({"cpu_count": "four", "env": "staging", "bought": "31/01/2026", "virtual": "no", "colour": "red"})))
         .unwrap_err();
     let fields: BTreeSet<String> = bad.0.iter().map(|e| e.field.clone()).collect();
-    let want = ["attributes.ip_address", "attributes.cpu_count", "attributes.env", "attributes.bought", "attributes.virtual", "attributes.colour"];
+    let want = [
+        "attributes.ip_address",
+        "attributes.cpu_count",
+        "attributes.env",
+        "attributes.bought",
+        "attributes.virtual",
+        "attributes.colour",
+    ];
     assert_eq!(fields, want.into_iter().map(String::from).collect());
     let removed = s.apply(&ok.values, &obj(json!({"ip_address": null}))).unwrap_err();
     assert_eq!(removed.0[0].code, "required");
@@ -155,7 +162,10 @@ fn attributes_are_checked_against_the_class() {
 
 #[test]
 fn a_class_schema_is_validated() {
-    let bad = ClassSchema::parse(&json!([{"key": "Bad Key", "type": "text"}, {"key": "s", "type": "select"}, {"key": "x", "type": "blob"}])).unwrap_err();
+    let bad = ClassSchema::parse(
+        &json!([{"key": "Bad Key", "type": "text"}, {"key": "s", "type": "select"}, {"key": "x", "type": "blob"}]),
+    )
+    .unwrap_err();
     let fields: Vec<&str> = bad.0.iter().map(|e| e.field.as_str()).collect();
     assert_eq!(fields, vec!["attributes[0].key", "attributes[1].options", "attributes[2].type"]);
     assert_eq!(ClassKey::from_name("Load balancer (L7)").unwrap().as_str(), "load_balancer_l7");
@@ -173,7 +183,10 @@ fn one_machine_reported_with_partial_identifiers_matches_one_ci() {
     let known = ids(json!({"serial": "SN1", "hostname": "web01.example.com"}));
     let out = match_item(&reported, &[(IdKind::Hostname, vec![7]), (IdKind::Mac, vec![])], |_| Some(known.clone()));
     assert_eq!(out, MatchOutcome::Existing { ci: 7, matched_by: IdKind::Hostname });
-    assert_eq!(match_item(&reported, &[(IdKind::Hostname, vec![]), (IdKind::Mac, vec![])], |_| None), MatchOutcome::New);
+    assert_eq!(
+        match_item(&reported, &[(IdKind::Hostname, vec![]), (IdKind::Mac, vec![])], |_| None),
+        MatchOutcome::New
+    );
 }
 
 #[test]

@@ -38,7 +38,8 @@ impl Db {
         }
         let now = Ts::now();
         for (key, name, schema) in BUILT_IN_CLASSES {
-            let stored = serde_json::from_str(schema).ok().and_then(|v| ClassSchema::parse(&v).ok()).unwrap_or_default();
+            let stored =
+                serde_json::from_str(schema).ok().and_then(|v| ClassSchema::parse(&v).ok()).unwrap_or_default();
             on_tx!(&mut tx, |c| sqlx::query(
                 "INSERT INTO ci_classes (key, name, builtin, schema, created_at, updated_at) \
                  VALUES ($1, $2, TRUE, $3, $4, $4) ON CONFLICT (key) DO NOTHING"

@@ -201,13 +201,12 @@ impl Db {
     pub async fn cis_with_identifier(&self, kind: &str, values: &[String]) -> Result<Vec<i64>> {
         let mut out = Vec::new();
         for v in values {
-            let rows: Vec<(i64,)> = on_read!(self, |p| sqlx::query_as(
-                "SELECT ci_id FROM ci_identifiers WHERE kind = $1 AND value = $2"
-            )
-            .bind(kind)
-            .bind(v)
-            .fetch_all(p)
-            .await?);
+            let rows: Vec<(i64,)> =
+                on_read!(self, |p| sqlx::query_as("SELECT ci_id FROM ci_identifiers WHERE kind = $1 AND value = $2")
+                    .bind(kind)
+                    .bind(v)
+                    .fetch_all(p)
+                    .await?);
             out.extend(rows.into_iter().map(|r| r.0).filter(|id| !out.contains(id)).collect::<Vec<_>>());
         }
         Ok(out)
@@ -247,7 +246,9 @@ impl Tx {
         seen: Option<(&str, Ts)>,
         now: Ts,
     ) -> Result<i64> {
-        let row: (i64,) = on_tx!(self, |c| sqlx::query_as(
+        let row: (i64,) =
+            on_tx!(self, |c| {
+                sqlx::query_as(
             "INSERT INTO cis (class_id, name, status, attributes, identifiers, version, last_source, last_seen_at, \
              created_at, updated_at) VALUES ($1, $2, $3, $4, $5, 1, $6, $7, $8, $8) RETURNING id"
         )
@@ -260,7 +261,8 @@ impl Tx {
         .bind(seen.map(|s| s.1))
         .bind(now)
         .fetch_one(c)
-        .await?);
+        .await?
+            });
         Ok(row.0)
     }
 
@@ -276,7 +278,9 @@ impl Tx {
         identifiers: &str,
         now: Ts,
     ) -> Result<()> {
-        let n = on_tx!(self, |c| sqlx::query(
+        let n =
+            on_tx!(self, |c| {
+                sqlx::query(
             "UPDATE cis SET name = $2, status = $3, attributes = $4, identifiers = $5, version = $6, updated_at = $7 \
              WHERE id = $1 AND version = $6 - 1"
         )
@@ -289,7 +293,8 @@ impl Tx {
         .bind(now)
         .execute(c)
         .await?
-        .rows_affected());
+        .rows_affected()
+            });
         if n == 0 {
             return Err(StoreError::NotFound);
         }
@@ -305,7 +310,11 @@ impl Tx {
             .execute(c)
             .await?
             .rows_affected());
-        on_tx!(self, |c| sqlx::query("DELETE FROM ci_identifiers WHERE ci_id = $1").bind(id).execute(c).await?.rows_affected());
+        on_tx!(self, |c| sqlx::query("DELETE FROM ci_identifiers WHERE ci_id = $1")
+            .bind(id)
+            .execute(c)
+            .await?
+            .rows_affected());
         Ok(())
     }
 
@@ -324,7 +333,11 @@ impl Tx {
     /// Replaces the CI's identifier rows; an identifier another item carries is a conflict on
     /// `ci_identifiers`.
     pub async fn set_ci_identifiers(&mut self, id: i64, identifiers: &[(&str, &str)]) -> Result<()> {
-        on_tx!(self, |c| sqlx::query("DELETE FROM ci_identifiers WHERE ci_id = $1").bind(id).execute(c).await?.rows_affected());
+        on_tx!(self, |c| sqlx::query("DELETE FROM ci_identifiers WHERE ci_id = $1")
+            .bind(id)
+            .execute(c)
+            .await?
+            .rows_affected());
         for (kind, value) in identifiers {
             on_tx!(self, |c| sqlx::query("INSERT INTO ci_identifiers (kind, value, ci_id) VALUES ($1, $2, $3)")
                 .bind(kind)
@@ -392,7 +405,11 @@ impl Tx {
 
     /// Replaces who a service is offered to (`None` is everyone).
     pub async fn set_service_offers(&mut self, ci: i64, offers: &[Option<i64>]) -> Result<()> {
-        on_tx!(self, |c| sqlx::query("DELETE FROM ci_service_offers WHERE ci_id = $1").bind(ci).execute(c).await?.rows_affected());
+        on_tx!(self, |c| sqlx::query("DELETE FROM ci_service_offers WHERE ci_id = $1")
+            .bind(ci)
+            .execute(c)
+            .await?
+            .rows_affected());
         for org in offers {
             on_tx!(self, |c| sqlx::query(
                 "INSERT INTO ci_service_offers (ci_id, organization_id) VALUES ($1, $2) ON CONFLICT DO NOTHING"

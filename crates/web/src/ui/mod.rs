@@ -116,6 +116,7 @@ pub fn app_error(nav: Option<Nav>, e: AppError) -> Response {
         | AppError::GuardFailed(_)
         | AppError::TooLarge { .. }
         | AppError::Query(_)
+        | AppError::Precondition(_)
         | AppError::Stale(_) => error_page(StatusCode::UNPROCESSABLE_ENTITY, nav, &describe(&e)),
         other => {
             tracing::error!(error = %other, "page failed");

@@ -53,6 +53,10 @@ pub enum Field {
     Number,
     /// The parent of a task: `parent:REQ-12`.
     Parent,
+    /// A configuration item the ticket names: `ci:db01` (name or id).
+    Ci,
+    /// A business service the ticket names: `service:Payroll`.
+    Service,
     Created,
     Updated,
     Watcher,
@@ -63,7 +67,7 @@ pub enum Field {
 }
 
 const KNOWN_FIELDS: &str = "kind, status, priority, impact, urgency, group, assignee, requester, category, desk, \
-     organization (org), number, parent, created, updated, watcher, has, is, cf.<key> and sort";
+     organization (org), number, parent, ci, service, created, updated, watcher, has, is, cf.<key> and sort";
 
 impl Field {
     /// The field for a lower-cased name, `org` included; custom fields are handled by the parser.
@@ -82,6 +86,8 @@ impl Field {
             "organization" | "org" => Field::Organization,
             "number" => Field::Number,
             "parent" => Field::Parent,
+            "ci" => Field::Ci,
+            "service" => Field::Service,
             "created" => Field::Created,
             "updated" => Field::Updated,
             "watcher" => Field::Watcher,
@@ -107,6 +113,8 @@ impl Field {
             Field::Organization => "organization",
             Field::Number => "number",
             Field::Parent => "parent",
+            Field::Ci => "ci",
+            Field::Service => "service",
             Field::Created => "created",
             Field::Updated => "updated",
             Field::Watcher => "watcher",

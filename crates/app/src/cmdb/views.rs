@@ -422,3 +422,9 @@ pub fn statuses() -> Vec<&'static str> {
 pub fn rel_types() -> Vec<RelType> {
     RelType::ALL.to_vec()
 }
+
+/// An item's history.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct CiHistory {
+    pub items: Vec<HistoryEntryView>,
+}

@@ -289,6 +289,23 @@ impl App {
                     }
                     Cond::Int { col: Col::ParentId, values: ids, negated: f.negated }
                 }
+                (Field::Ci | Field::Service, None) => {
+                    let class = (f.field == Field::Service).then_some(opsdesk_domain::cmdb::BUSINESS_SERVICE);
+                    let mut ids = Vec::new();
+                    for v in &f.values {
+                        let want = text_of(v);
+                        let found = match want.parse::<i64>() {
+                            Ok(id) => vec![id],
+                            Err(_) => self.db.ci_ids_named(&want, class).await?,
+                        };
+                        if found.is_empty() {
+                            let what = if class.is_some() { "business service" } else { "configuration item" };
+                            return Err(at(pos, format!("no {what} named {want:?}")));
+                        }
+                        ids.extend(found);
+                    }
+                    Cond::Ci { ci_ids: ids, negated: f.negated }
+                }
                 (Field::Created | Field::Updated, op) => {
                     let col = if f.field == Field::Created { Col::CreatedAt } else { Col::UpdatedAt };
                     let (start, end) = match f.values.first() {

@@ -12,6 +12,7 @@ mod approvals_pages;
 mod browser;
 mod browser_approvals;
 mod cli;
+mod cmdb;
 mod errors;
 mod identities;
 mod kb;

@@ -212,6 +212,20 @@ impl Db {
         Ok(out)
     }
 
+    /// Live CIs named `name` (any case), of one class when given: for `ci:` and `service:` in
+    /// the ticket query language.
+    pub async fn ci_ids_named(&self, name: &str, class_key: Option<&str>) -> Result<Vec<i64>> {
+        let rows: Vec<(i64,)> = on_read!(self, |p| sqlx::query_as(
+            "SELECT c.id FROM cis c JOIN ci_classes k ON k.id = c.class_id WHERE LOWER(c.name) = $1 \
+             AND c.deleted_at IS NULL AND ($2 = '' OR k.key = $2) ORDER BY c.id LIMIT 100"
+        )
+        .bind(name.trim().to_lowercase())
+        .bind(class_key.unwrap_or(""))
+        .fetch_all(p)
+        .await?);
+        Ok(rows.into_iter().map(|r| r.0).collect())
+    }
+
     /// Live CIs by id (those that exist), for names and classes in views.
     pub async fn cis_by_ids(&self, ids: &[i64]) -> Result<Vec<CiRow>> {
         let mut out = Vec::with_capacity(ids.len());
@@ -246,9 +260,8 @@ impl Tx {
         seen: Option<(&str, Ts)>,
         now: Ts,
     ) -> Result<i64> {
-        let row: (i64,) =
-            on_tx!(self, |c| {
-                sqlx::query_as(
+        let row: (i64,) = on_tx!(self, |c| {
+            sqlx::query_as(
             "INSERT INTO cis (class_id, name, status, attributes, identifiers, version, last_source, last_seen_at, \
              created_at, updated_at) VALUES ($1, $2, $3, $4, $5, 1, $6, $7, $8, $8) RETURNING id"
         )
@@ -262,7 +275,7 @@ impl Tx {
         .bind(now)
         .fetch_one(c)
         .await?
-            });
+        });
         Ok(row.0)
     }
 
@@ -278,9 +291,8 @@ impl Tx {
         identifiers: &str,
         now: Ts,
     ) -> Result<()> {
-        let n =
-            on_tx!(self, |c| {
-                sqlx::query(
+        let n = on_tx!(self, |c| {
+            sqlx::query(
             "UPDATE cis SET name = $2, status = $3, attributes = $4, identifiers = $5, version = $6, updated_at = $7 \
              WHERE id = $1 AND version = $6 - 1"
         )
@@ -294,7 +306,7 @@ impl Tx {
         .execute(c)
         .await?
         .rows_affected()
-            });
+        });
         if n == 0 {
             return Err(StoreError::NotFound);
         }

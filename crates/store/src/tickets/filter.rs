@@ -97,6 +97,11 @@ pub enum Cond {
         negated: bool,
     },
     HasAttachment(bool),
+    /// The ticket names one of these configuration items.
+    Ci {
+        ci_ids: Vec<i64>,
+        negated: bool,
+    },
     /// A custom field's value equals one of these (as text; a multi-select contains one).
     Custom {
         key: String,
@@ -274,6 +279,11 @@ fn cond(sql: &mut Sql, backend: Backend, c: &Cond) -> String {
             "{}EXISTS (SELECT 1 FROM watchers w WHERE w.ticket_id = t.id AND w.user_id IN ({}))",
             not(*negated),
             sql.ints(user_ids)
+        ),
+        Cond::Ci { ci_ids, negated } => format!(
+            "{}EXISTS (SELECT 1 FROM ticket_cis x WHERE x.ticket_id = t.id AND x.ci_id IN ({}))",
+            not(*negated),
+            sql.ints(ci_ids)
         ),
         Cond::HasAttachment(has) => {
             format!("{}EXISTS (SELECT 1 FROM attachments a WHERE a.ticket_id = t.id)", not(!*has))

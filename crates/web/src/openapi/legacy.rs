@@ -59,6 +59,7 @@ pub(super) fn tags() -> Value {
         tag("tickets", "Incidents, service requests, problems and tasks, with their timeline."),
         tag("approvals", "Approvals of tickets: stages, decisions, delegates, templates and waits."),
         tag("desk configuration", "Service desks, categories, custom fields, the priority matrix and settings."),
+        tag("cmdb", "The CMDB: classes, configuration items, relationships, impact analysis, history and inventory."),
         tag("views", "Saved ticket queries of agents, personal or shared with a group."),
         tag("sla", "Service level management: business calendars, SLA policies, ticket SLAs and the report."),
         tag("audit", "The security audit log, for admins."),

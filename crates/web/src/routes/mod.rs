@@ -7,6 +7,7 @@ use utoipa_axum::router::OpenApiRouter;
 mod approvals;
 mod audit;
 mod auth;
+mod cmdb;
 mod desk_config;
 mod groups;
 pub mod health;
@@ -38,6 +39,7 @@ pub fn router() -> OpenApiRouter<WebState> {
         .merge(jobs::router())
         .merge(tickets::router())
         .merge(desk_config::router())
+        .merge(cmdb::router())
         .merge(OpenApiRouter::from(sla::router()))
         .merge(OpenApiRouter::from(kb::router()))
         .merge(OpenApiRouter::from(mail::router()))

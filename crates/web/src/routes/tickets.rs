@@ -51,7 +51,8 @@ comma-separated values of one filter are ORed, and `-` before a term negates it.
 * `group:<name or id>`; `assignee:me`, `assignee:none`, `assignee:<email or id>`; \
 `requester:<me, email or id>`; `watcher:me`\n\
 * `category:<name>` (a top-level category includes its subcategories), `desk:<name>`, \
-`organization:<name>` (or `org:`), `number:INC-1042`\n\
+`organization:<name>` (or `org:`), `number:INC-1042`, `parent:REQ-12`\n\
+* `ci:<name or id>` (the ticket names that configuration item), `service:<name>` (that business service)\n\
 * `created>-7d`, `updated<-2w` (relative: `m`, `h`, `d`, `w`), `created:2024-05-01` (that day), \
 `created>=2024-05-01`\n\
 * `has:attachment`, `has:assignee`, `has:category`, `has:group`; `is:open`, `is:closed`, `is:assigned`, \

@@ -20,10 +20,11 @@ pub struct Problem {
     pub extra: Option<Box<serde_json::Map<String, serde_json::Value>>>,
 }
 
-/// An error answer (RFC 9457), served as `application/problem+json`: the schema of [`Wire`].
+/// An error answer (RFC 9457), served as `application/problem+json`.
+// The schema of `Wire`, which borrows its fields and flattens its extra members.
 #[derive(utoipa::ToSchema)]
 #[schema(as = Problem)]
-#[allow(dead_code)] // documents `Wire`, which borrows and flattens its extra members
+#[allow(dead_code)] // documents `Wire`
 pub struct ProblemSchema {
     /// `urn:opsdesk:problem:<code>`.
     #[serde(rename = "type")]

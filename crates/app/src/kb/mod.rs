@@ -9,7 +9,7 @@ mod views;
 mod write;
 
 pub use engagement::{AttachmentUpload, FeedbackInput, LinkArticleInput, TicketArticles};
-pub use search::{SearchHitView, SearchInput, SearchResult};
+pub use search::{Matched, SearchHitView, SearchInput, SearchResult};
 pub use views::{
     ArticleChangeView, ArticleRowView, FeedbackView, KbAttachmentView, KbReportView, MissedSearchView, TopArticleView,
 };

@@ -82,16 +82,15 @@ pub struct SearchResult {
     /// The query with mistyped words corrected, when the correction is what found the hits.
     pub corrected_query: Option<String>,
     /// `all` words matched, or only `any` of them (the fallback).
-    #[schema(value_type = MatchedWords)]
-    pub matched: Matching,
+    pub matched: Matched,
     pub items: Vec<SearchHitView>,
 }
 
 /// How many of the words the found articles have: `all`, or `any` (the fallback).
-#[derive(utoipa::ToSchema)]
-#[schema(as = KbMatched, rename_all = "snake_case")]
-#[allow(dead_code)] // documents `SearchResult::matched`
-enum MatchedWords {
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[schema(as = KbMatched)]
+pub enum Matched {
     All,
     Any,
 }
@@ -113,7 +112,7 @@ impl App {
         let tag = input.tag.as_deref().map(str::trim).filter(|t| !t.is_empty()).map(str::to_lowercase);
         let words = meaningful(query_words(&input.q));
         let mut result =
-            SearchResult { query: input.q.clone(), corrected_query: None, matched: Matching::All, items: Vec::new() };
+            SearchResult { query: input.q.clone(), corrected_query: None, matched: Matched::All, items: Vec::new() };
         if words.is_empty() {
             return Ok(result);
         }
@@ -139,7 +138,7 @@ impl App {
             let hits =
                 self.db.search_articles(&query(&words, Matching::Any, access, input, tag.as_deref(), state)).await?;
             if !hits.is_empty() {
-                result.matched = Matching::Any;
+                result.matched = Matched::Any;
                 result.items = hits.into_iter().map(SearchHitView::from).collect();
                 return Ok(result);
             }

@@ -5,11 +5,15 @@ use serde::Serialize;
 
 /// One thing wrong with one input field. `field` is a JSON-pointer-like path (`email`,
 /// `custom_fields.cost`), `code` is stable and machine-readable, `message` is for people.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error, utoipa::ToSchema)]
 #[error("{field}: {message}")]
 pub struct FieldError {
+    /// Path of the field: `email`, `custom_fields.cost`, `stages[1].rule`.
     pub field: String,
+    /// Stable, machine-readable: `required`, `too_long`, `taken`, `unknown`, ...
+    #[schema(value_type = String)]
     pub code: &'static str,
+    /// For people.
     pub message: String,
 }
 

@@ -5,19 +5,19 @@
 //! route cannot exist without its description; request and answer bodies are the app layer's
 //! types with `ToSchema`, so the schemas carry the rules the server enforces. `finish` then
 //! adds what every operation shares (security, the problem answers a body or a credential can
-//! cause, 503 and 500), so a handler's attribute names only what is particular to it.
+//! cause, 503 and 500; see `components`), so a handler's attribute names only what is
+//! particular to it. Nothing in the document is written by hand apart from prose.
 
 use crate::WebState;
 use axum::http::header;
 use axum::response::IntoResponse;
 use serde_json::{json, Map, Value};
-use std::collections::BTreeSet;
 use std::sync::OnceLock;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+mod components;
 pub(crate) mod fails;
-mod legacy;
 
 /// The tag of operations that answer plain bodies, not problem+json (health, metrics, this).
 pub(crate) const OPERATIONS: &str = "operations";
@@ -28,7 +28,7 @@ pub(crate) fn base() -> utoipa::openapi::OpenApi {
     let info = InfoBuilder::new()
         .title("Opsdesk API")
         .version(env!("CARGO_PKG_VERSION"))
-        .description(Some(legacy::INTRO))
+        .description(Some(components::INTRO))
         .license(Some(LicenseBuilder::new().name("AGPL-3.0-or-later").identifier(Some("AGPL-3.0-or-later")).build()))
         .build();
     OpenApiBuilder::new().info(info).build()
@@ -65,30 +65,21 @@ fn serialized() -> &'static str {
 
 /// The whole document: generated from the routes, finished with what every operation shares.
 pub fn document() -> Value {
-    let (_, generated) = api_router().split_for_parts();
+    use utoipa::openapi::{Components, ServerBuilder};
+    let (_, mut generated) = api_router().split_for_parts();
+    generated.servers =
+        Some(vec![ServerBuilder::new().url("/").description(Some("The server that serves this document.")).build()]);
+    generated.tags = Some(components::tags());
+    let c = generated.components.get_or_insert_with(Components::new);
+    c.schemas.extend(components::problem_schemas());
+    c.responses.extend(components::responses().into_iter().map(|(name, r)| (name.to_string(), r.into())));
+    c.security_schemes.extend(components::security_schemes().into_iter().map(|(name, s)| (name.to_string(), s.into())));
     let doc = serde_json::to_value(&generated).unwrap_or_else(|_| json!({}));
     finish(doc)
 }
 
 fn finish(mut doc: Value) -> Value {
-    let hand = legacy::document();
-    doc["servers"] = json!([{ "url": "/", "description": "The server that serves this document." }]);
-    doc["tags"] = legacy::tags();
-    doc["security"] = legacy::read_security();
-    let components = doc["components"].as_object_mut().map(std::mem::take).unwrap_or_default();
-    let mut components = Value::Object(components);
-    components["responses"] = legacy::responses();
-    components["parameters"] = legacy::parameters();
-    components["headers"] = legacy::headers();
-    components["securitySchemes"] = legacy::security_schemes();
-    if !components["schemas"].is_object() {
-        components["schemas"] = json!({});
-    }
-    doc["components"] = components;
-    if !doc["paths"].is_object() {
-        doc["paths"] = json!({});
-    }
-    take_unconverted(&mut doc, &hand);
+    doc["security"] = components::read_security();
     for item in doc["paths"].as_object_mut().into_iter().flat_map(|p| p.values_mut()) {
         for (method, op) in item.as_object_mut().into_iter().flatten() {
             if METHODS.contains(&method.as_str()) {
@@ -117,7 +108,7 @@ fn shared_answers(method: &str, op: &mut Value) {
     };
     match op.get("security").cloned() {
         None => {
-            op["security"] = if writes { legacy::write_security() } else { legacy::read_security() };
+            op["security"] = if writes { components::write_security() } else { components::read_security() };
             add(op, "401", "Unauthenticated");
             if writes {
                 add(op, "403", "Forbidden");
@@ -138,70 +129,6 @@ fn shared_answers(method: &str, op: &mut Value) {
     if problems {
         add(op, "503", "Unavailable");
         add(op, "default", "Unexpected");
-    }
-}
-
-/// Adds the hand-written description of every route that is not generated yet, with the
-/// schemas it refers to (and theirs), so that the served document stays complete while routes
-/// are converted.
-fn take_unconverted(doc: &mut Value, hand: &Value) {
-    let generated: BTreeSet<String> = doc["paths"].as_object().map(|p| p.keys().cloned().collect()).unwrap_or_default();
-    if let Some(paths) = hand["paths"].as_object() {
-        for (path, item) in paths {
-            match doc["paths"].get_mut(path) {
-                None => doc["paths"][path] = item.clone(),
-                Some(existing) if generated.contains(path) => {
-                    let shared = item["parameters"].as_array().cloned().unwrap_or_default();
-                    for (method, op) in item.as_object().into_iter().flatten() {
-                        if METHODS.contains(&method.as_str()) && existing.get(method).is_none() {
-                            let mut op = op.clone();
-                            let own = op["parameters"].as_array().cloned().unwrap_or_default();
-                            let all: Vec<Value> = shared.iter().chain(own.iter()).cloned().collect();
-                            if !all.is_empty() {
-                                op["parameters"] = Value::Array(all);
-                            }
-                            existing[method] = op;
-                        }
-                    }
-                }
-                Some(_) => {}
-            }
-        }
-    }
-    // Pull the hand-written schemas the document refers to but does not define.
-    loop {
-        let mut wanted = Vec::new();
-        refs(doc, &mut wanted);
-        let missing: BTreeSet<String> = wanted
-            .iter()
-            .filter_map(|r| r.strip_prefix("#/components/schemas/"))
-            .filter(|name| doc["components"]["schemas"].get(*name).is_none())
-            .map(str::to_string)
-            .collect();
-        let mut added = false;
-        for name in missing {
-            if let Some(s) = hand["components"]["schemas"].get(&name) {
-                doc["components"]["schemas"][&name] = s.clone();
-                added = true;
-            }
-        }
-        if !added {
-            break;
-        }
-    }
-}
-
-/// Every `$ref` in `v`.
-pub(crate) fn refs(v: &Value, out: &mut Vec<String>) {
-    match v {
-        Value::Object(o) => {
-            if let Some(Value::String(r)) = o.get("$ref") {
-                out.push(r.clone());
-            }
-            o.values().for_each(|x| refs(x, out));
-        }
-        Value::Array(a) => a.iter().for_each(|x| refs(x, out)),
-        _ => {}
     }
 }
 

@@ -20,6 +20,36 @@ pub struct Problem {
     pub extra: Option<Box<serde_json::Map<String, serde_json::Value>>>,
 }
 
+/// An error answer (RFC 9457), served as `application/problem+json`.
+// The schema of `Wire`, which borrows its fields and flattens its extra members.
+#[derive(utoipa::ToSchema)]
+#[schema(as = Problem)]
+#[allow(dead_code)] // documents `Wire`
+pub struct ProblemSchema {
+    /// `urn:opsdesk:problem:<code>`.
+    #[serde(rename = "type")]
+    kind: String,
+    /// The HTTP reason phrase of `status`.
+    title: String,
+    /// The HTTP status code.
+    #[schema(minimum = 400, maximum = 599)]
+    status: u16,
+    /// Stable, machine-readable: `not_found`, `validation_failed`, ...
+    code: String,
+    /// What went wrong, for people.
+    detail: String,
+    /// Every wrong input field, when input was wrong.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schema(required = false)]
+    errors: Vec<FieldError>,
+    /// With `stale_version` (412): the ticket as it is now.
+    #[schema(required = false)]
+    current: Option<opsdesk_app::tickets::TicketView>,
+    /// With `illegal_transition` (422): the statuses (or article states) allowed now.
+    #[schema(required = false)]
+    allowed: Option<Vec<String>>,
+}
+
 /// The wire form; `type` and `title` derive from the code and status.
 #[derive(Serialize)]
 struct Wire<'a> {

@@ -14,12 +14,16 @@ use opsdesk_store::{Ts, Tx};
 use serde::Deserialize;
 use serde_json::json;
 
-#[derive(Debug, Clone, Default, Deserialize)]
+/// Approve or reject in the current stage. One rejection rejects the approval.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = Decision)]
 pub struct DecisionInput {
-    /// `approve` or `reject`.
+    #[schema(value_type = super::view::DecisionSchema)]
     pub decision: String,
+    /// At most 4000 characters, without control characters other than line breaks and tabs.
     #[serde(default)]
+    #[schema(max_length = 4000)]
     pub comment: Option<String>,
     /// For a delegate of several approvers of one stage: whom this decision is for.
     #[serde(default)]

@@ -11,7 +11,8 @@ use opsdesk_store::Ts;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-#[derive(Debug, Clone, Default, Deserialize)]
+/// Who decides approvals for the caller, and when. `user: null` clears it (as DELETE does).
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DelegateInput {
     /// The delegate: id or email; `null` clears the delegation.
@@ -24,16 +25,21 @@ pub struct DelegateInput {
     pub until: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// The caller's delegate.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = Delegate)]
 pub struct DelegateView {
     pub user: Option<DelegatePerson>,
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub from: Option<Ts>,
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub until: Option<Ts>,
     /// Whether the window is open now.
     pub active: bool,
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// A delegate.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct DelegatePerson {
     pub id: i64,
     pub name: String,

@@ -9,6 +9,7 @@ mod delegation;
 mod link;
 mod mail;
 mod nudge;
+mod schema;
 mod settings;
 mod start;
 mod templates;
@@ -19,6 +20,7 @@ pub use delegation::{DelegateInput, DelegateView};
 pub use link::{LinkCheck, LinkPage};
 pub use mail::{ComposedMail, MailPurpose, MAIL_JOB};
 pub use nudge::Nudged;
+pub use schema::{ApproversSchema, CreateApprovalSchema, RuleSchema, StageInputSchema};
 pub use settings::ApprovalSettings;
 pub(crate) use start::on_ticket_moved;
 /// For lifecycle code that starts a request's template approval itself.

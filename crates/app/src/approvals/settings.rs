@@ -9,14 +9,19 @@ use serde::{Deserialize, Serialize};
 
 const KEY: &str = "approval_settings";
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// How long approvers get: seconds, 1 to a year (31622400) each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ApprovalSettings {
     /// An approver who has not decided this long after their stage started is reminded once.
+    #[schema(minimum = 1, maximum = 31_622_400)]
     pub remind_after_secs: i64,
-    /// After this long, the approver's manager is told once (escalation).
+    /// After this long, the approver's manager is told once (escalation); not before the
+    /// reminder.
+    #[schema(minimum = 1, maximum = 31_622_400)]
     pub escalate_after_secs: i64,
-    /// How long a signed email link works.
+    /// How long a signed email link works (7 days by default).
+    #[schema(minimum = 1, maximum = 31_622_400)]
     pub link_ttl_secs: i64,
 }
 

@@ -13,27 +13,37 @@ use opsdesk_store::Ts;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-#[derive(Debug, Clone, Deserialize)]
+/// An approval template for service requests of a desk or of one of its categories (the
+/// category's wins).
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = ApprovalTemplateInput)]
 pub struct TemplateInput {
+    #[schema(min_length = 1, max_length = 200)]
     pub name: String,
     /// The desk: id or name.
     pub desk: Ref,
     /// A category of the desk (id, name or `Parent/Child`); absent for the desk's template.
     #[serde(default)]
     pub category: Option<Ref>,
-    /// The same shape as an approval's `stages`.
+    /// The same shape as an approval's `stages`: 1 to 20.
+    #[schema(value_type = Vec<super::StageInputSchema>, min_items = 1, max_items = 20)]
     pub stages: serde_json::Value,
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// An approval template; its references are stored as ids.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = ApprovalTemplate)]
 pub struct TemplateView {
     pub id: i64,
     pub name: String,
     pub desk_id: i64,
     pub category_id: Option<i64>,
+    #[schema(value_type = Vec<super::StageInputSchema>)]
     pub stages: serde_json::Value,
+    #[schema(value_type = String, format = DateTime)]
     pub created_at: Ts,
+    #[schema(value_type = String, format = DateTime)]
     pub updated_at: Ts,
 }
 

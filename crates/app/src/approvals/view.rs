@@ -6,15 +6,19 @@ use opsdesk_store::approvals::{ApprovalRecord, TICKET};
 use opsdesk_store::Ts;
 use serde::Serialize;
 
-#[derive(Debug, Clone, Serialize)]
+/// An approval of a record (a ticket): its state and its stages in order.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = Approval)]
 pub struct ApprovalView {
     pub id: i64,
     pub subject: SubjectView,
-    /// `pending`, `approved`, `rejected` or `cancelled`.
+    #[schema(value_type = ApprovalStateSchema)]
     pub state: String,
     pub requested_by: Option<i64>,
     pub template_id: Option<i64>,
+    #[schema(value_type = String, format = DateTime)]
     pub created_at: Ts,
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub finished_at: Option<Ts>,
     /// The position of the stage deciding now; `null` once finished.
     pub current_stage: Option<usize>,
@@ -22,7 +26,8 @@ pub struct ApprovalView {
 }
 
 /// The record an approval is for.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = ApprovalSubject)]
 pub struct SubjectView {
     /// `ticket`.
     #[serde(rename = "type")]
@@ -33,22 +38,29 @@ pub struct SubjectView {
     pub status: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// A stage: its approvers, the rule, and the decisions made in it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = ApprovalStage)]
 pub struct StageView {
     pub position: usize,
     /// `waiting`, `pending`, `approved`, `rejected` or `skipped`.
+    #[schema(value_type = StageStateSchema)]
     pub state: String,
-    /// `"any"`, `"all"`, `{"n": N}` or `{"percent": P}`.
+    #[schema(value_type = super::RuleSchema)]
     pub rule: serde_json::Value,
     /// Approvals this stage needs.
     pub required: usize,
     pub approvers: Vec<ApproverView>,
     pub decisions: Vec<DecisionView>,
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub started_at: Option<Ts>,
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub finished_at: Option<Ts>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// An approver of a stage.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = Approver)]
 pub struct ApproverView {
     pub id: i64,
     pub name: String,
@@ -56,10 +68,13 @@ pub struct ApproverView {
     /// How they came to approve: `user`, `group:<id>` or `manager`.
     pub source: String,
     /// `approve` or `reject` once they (or their delegate) decided.
+    #[schema(value_type = Option<DecisionSchema>)]
     pub decision: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// A decision, audited.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = ApprovalDecision)]
 pub struct DecisionView {
     pub id: i64,
     /// The approver the decision counts for.
@@ -69,11 +84,56 @@ pub struct DecisionView {
     pub decided_by_name: String,
     /// The approver, when a delegate decided for them; else `null`.
     pub on_behalf_of: Option<i64>,
+    #[schema(value_type = DecisionSchema)]
     pub decision: String,
     pub comment: String,
-    /// `api`, `web` or `link`.
+    /// Through the API, the Approvals page or a signed email link.
+    #[schema(value_type = DecisionVia)]
     pub via: String,
+    #[schema(value_type = String, format = DateTime)]
     pub at: Ts,
+}
+
+/// Where an approval stands.
+#[derive(utoipa::ToSchema)]
+#[schema(as = ApprovalState, rename_all = "snake_case")]
+#[allow(dead_code)] // documents `ApprovalView::state` (`ApprovalState::parse`)
+enum ApprovalStateSchema {
+    Pending,
+    Approved,
+    Rejected,
+    Cancelled,
+}
+
+/// Where a stage stands: `waiting` for the stages before it, `pending` while it decides.
+#[derive(utoipa::ToSchema)]
+#[schema(as = ApprovalStageState, rename_all = "snake_case")]
+#[allow(dead_code)] // documents `StageView::state` (`StageState::parse`)
+enum StageStateSchema {
+    Waiting,
+    Pending,
+    Approved,
+    Rejected,
+    Skipped,
+}
+
+/// An approver's answer.
+#[derive(utoipa::ToSchema)]
+#[schema(as = ApprovalDecisionValue, rename_all = "snake_case")]
+#[allow(dead_code)] // documents decisions (`Decision::parse`)
+pub(crate) enum DecisionSchema {
+    Approve,
+    Reject,
+}
+
+/// The edge a decision came through.
+#[derive(utoipa::ToSchema)]
+#[schema(as = ApprovalVia, rename_all = "snake_case")]
+#[allow(dead_code)] // documents `DecisionView::via`
+enum DecisionVia {
+    Api,
+    Web,
+    Link,
 }
 
 impl App {

@@ -15,22 +15,27 @@ use opsdesk_store::Ts;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-#[derive(Debug, Clone, Default, Deserialize)]
+/// Helpful or not; replaces the caller's earlier feedback on the article.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = KbFeedbackInput)]
 pub struct FeedbackInput {
     pub helpful: bool,
     #[serde(default)]
+    #[schema(max_length = 2000, pattern = r"^[^\u0000]*$")]
     pub comment: String,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+/// An article to link as the ticket's solution.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = LinkArticle)]
 pub struct LinkArticleInput {
     pub article: i64,
 }
 
 /// The articles of a ticket's page: linked as its solution, and suggested from its text.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct TicketArticles {
     pub linked: Vec<ArticleView>,
     pub suggested: Vec<SearchHitView>,

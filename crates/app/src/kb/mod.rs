@@ -5,10 +5,14 @@
 
 mod engagement;
 mod search;
+mod views;
 mod write;
 
 pub use engagement::{AttachmentUpload, FeedbackInput, LinkArticleInput, TicketArticles};
-pub use search::{SearchHitView, SearchInput, SearchResult};
+pub use search::{Matched, SearchHitView, SearchInput, SearchResult};
+pub use views::{
+    ArticleChangeView, ArticleRowView, FeedbackView, KbAttachmentView, KbReportView, MissedSearchView, TopArticleView,
+};
 pub use write::{ArticleInput, TransitionArticle, UpdateArticle};
 
 use crate::{App, AppError, Result};
@@ -19,15 +23,18 @@ use opsdesk_store::Ts;
 use serde::Serialize;
 
 /// An article as the API shows it: the record and the content of one version (the head for
-/// writers, the live version for requesters).
-#[derive(Debug, Clone, Serialize)]
+/// writers, the live version for requesters). `row_version` is its ETag.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = Article)]
 pub struct ArticleView {
     pub id: i64,
     pub desk_id: i64,
+    /// The state of the newest version.
     pub state: ArticleState,
     /// The number of the version shown.
     pub version: i64,
     pub head_version: i64,
+    /// The published version readers see, if any.
     pub live_version: Option<i64>,
     /// A revision of the published article is being worked on; the live version stays.
     pub revision_pending: bool,
@@ -41,7 +48,8 @@ pub struct ArticleView {
     pub tags: Vec<String>,
     pub categories: Vec<i64>,
     pub owner_id: Option<i64>,
-    /// `YYYY-MM-DD`.
+    /// `YYYY-MM-DD`; the owner is reminded when it passes.
+    #[schema(format = Date)]
     pub review_by: Option<String>,
     pub views: i64,
     pub helpful: i64,
@@ -49,8 +57,11 @@ pub struct ArticleView {
     pub deflections: i64,
     /// Increases with every change of the article (its ETag).
     pub row_version: i64,
+    #[schema(value_type = String, format = DateTime)]
     pub created_at: Ts,
+    #[schema(value_type = String, format = DateTime)]
     pub updated_at: Ts,
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub published_at: Option<Ts>,
 }
 
@@ -85,20 +96,24 @@ impl ArticleView {
     }
 }
 
-/// A version in the list of versions.
-#[derive(Debug, Clone, Serialize)]
+/// A saved version, in the list of versions.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = ArticleVersion)]
 pub struct VersionSummary {
     pub number: i64,
     pub title: String,
+    /// What changed, in the author's words.
     pub note: String,
     pub author_id: Option<i64>,
     pub is_live: bool,
     pub is_head: bool,
+    #[schema(value_type = String, format = DateTime)]
     pub created_at: Ts,
 }
 
 /// Two versions side by side.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = ArticleComparison)]
 pub struct Comparison {
     pub article_id: i64,
     pub from: i64,

@@ -19,20 +19,31 @@ const STOP_WORDS: &[&str] = &[
     "with", "you", "your",
 ];
 
-#[derive(Debug, Clone, Default, Deserialize)]
+/// The query string of a search.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct SearchInput {
+    /// The words to find.
     #[serde(default)]
     pub q: String,
+    /// Only articles of this desk.
     pub desk: Option<i64>,
+    /// Only articles in this category.
     pub category: Option<i64>,
+    /// Only articles with this tag.
     pub tag: Option<String>,
+    /// Only articles in this state.
+    #[param(value_type = Option<ArticleState>)]
     pub state: Option<String>,
+    /// At most this many, 1 to 50 (20 by default); out-of-range values are clamped.
+    #[param(minimum = 1, maximum = 50)]
     pub limit: Option<i64>,
 }
 
-/// One found article.
-#[derive(Debug, Clone, Serialize)]
+/// One found article, best first.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = KbHit)]
 pub struct SearchHitView {
     pub id: i64,
     pub version: i64,
@@ -41,6 +52,7 @@ pub struct SearchHitView {
     pub state: ArticleState,
     pub visibility: opsdesk_domain::kb::ArticleVisibility,
     pub desk_id: i64,
+    /// Higher is better.
     pub score: f64,
     /// The excerpt as parts; `hit` parts are the matched terms to highlight.
     pub snippet: Snippet,
@@ -62,14 +74,25 @@ impl From<KbHit> for SearchHitView {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// Search results.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = KbSearchResult)]
 pub struct SearchResult {
     pub query: String,
     /// The query with mistyped words corrected, when the correction is what found the hits.
     pub corrected_query: Option<String>,
     /// `all` words matched, or only `any` of them (the fallback).
-    pub matched: Matching,
+    pub matched: Matched,
     pub items: Vec<SearchHitView>,
+}
+
+/// How many of the words the found articles have: `all`, or `any` (the fallback).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[schema(as = KbMatched)]
+pub enum Matched {
+    All,
+    Any,
 }
 
 fn meaningful(words: Vec<String>) -> Vec<String> {
@@ -89,7 +112,7 @@ impl App {
         let tag = input.tag.as_deref().map(str::trim).filter(|t| !t.is_empty()).map(str::to_lowercase);
         let words = meaningful(query_words(&input.q));
         let mut result =
-            SearchResult { query: input.q.clone(), corrected_query: None, matched: Matching::All, items: Vec::new() };
+            SearchResult { query: input.q.clone(), corrected_query: None, matched: Matched::All, items: Vec::new() };
         if words.is_empty() {
             return Ok(result);
         }
@@ -115,7 +138,7 @@ impl App {
             let hits =
                 self.db.search_articles(&query(&words, Matching::Any, access, input, tag.as_deref(), state)).await?;
             if !hits.is_empty() {
-                result.matched = Matching::Any;
+                result.matched = Matched::Any;
                 result.items = hits.into_iter().map(SearchHitView::from).collect();
                 return Ok(result);
             }

@@ -13,19 +13,32 @@ use opsdesk_store::{Ts, Tx};
 use serde::Deserialize;
 use serde_json::json;
 
-/// A new article.
-#[derive(Debug, Clone, Default, Deserialize)]
+/// A new article: version 1, a draft.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = CreateArticle)]
 pub struct ArticleInput {
+    /// One line.
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*$"
+    )]
     pub title: String,
     #[serde(default)]
+    #[schema(max_length = 1000, pattern = r"^[^\u0000]*$")]
     pub summary: String,
+    /// Markdown.
+    #[schema(min_length = 1, max_length = 200000, pattern = r"^[^\u0000]*$")]
     pub body: String,
     /// Id or name; the first desk when absent.
     pub desk: Option<Ref>,
-    /// `public` or `internal` (the default).
+    /// `internal` when absent.
+    #[schema(value_type = Option<opsdesk_domain::kb::ArticleVisibility>)]
     pub visibility: Option<String>,
+    /// Up to 20 tags of up to 40 characters each.
     #[serde(default)]
+    #[schema(max_items = 20)]
     pub tags: Vec<String>,
     /// Categories of the desk, by id or `Parent/Child` path.
     #[serde(default)]
@@ -33,34 +46,59 @@ pub struct ArticleInput {
     /// An agent or admin (id or email); the author when absent.
     pub owner: Option<Ref>,
     /// `YYYY-MM-DD`.
+    #[schema(format = Date)]
     pub review_by: Option<String>,
+    /// What this version is, in the author's words.
+    #[schema(max_length = 500)]
     pub note: Option<String>,
     /// A ticket (id or number) this article solves: it is linked to the ticket.
     pub source_ticket: Option<String>,
 }
 
-/// A save: absent fields keep the head version's value. Every save is a new version.
-#[derive(Debug, Clone, Default, Deserialize)]
+/// A save: absent fields keep the head version's value. Every save is a new version; saving
+/// a published article starts a revision (a draft) while the published version stays live.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateArticle {
+    /// One line.
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*$"
+    )]
     pub title: Option<String>,
+    #[schema(max_length = 1000, pattern = r"^[^\u0000]*$")]
     pub summary: Option<String>,
+    /// Markdown.
+    #[schema(min_length = 1, max_length = 200000, pattern = r"^[^\u0000]*$")]
     pub body: Option<String>,
+    #[schema(value_type = Option<opsdesk_domain::kb::ArticleVisibility>)]
     pub visibility: Option<String>,
+    /// Up to 20 tags of up to 40 characters each.
+    #[schema(max_items = 20)]
     pub tags: Option<Vec<String>>,
+    /// Categories of the desk, by id or `Parent/Child` path.
     pub categories: Option<Vec<Ref>>,
+    /// An agent or admin, by id or email.
     pub owner: Option<Ref>,
+    /// `YYYY-MM-DD`, or null to clear.
     #[serde(default, deserialize_with = "crate::nullable")]
+    #[schema(value_type = Option<String>, format = Date)]
     pub review_by: Option<Option<String>>,
     /// What changed, in the author's words.
+    #[schema(max_length = 500)]
     pub note: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+/// A lifecycle move: draft → in_review → published → retired; in_review → draft; retired →
+/// draft.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = ArticleTransition)]
 pub struct TransitionArticle {
-    /// `in_review`, `draft`, `published` or `retired`.
+    #[schema(value_type = opsdesk_domain::kb::ArticleState)]
     pub to: String,
+    #[schema(max_length = 500)]
     pub note: Option<String>,
 }
 

@@ -21,8 +21,9 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 
 /// What became of a message.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
+#[schema(as = MailOutcome)]
 pub enum Outcome {
     Ticket {
         ticket_id: i64,

@@ -9,7 +9,7 @@ use opsdesk_store::Ts;
 use serde::{Deserialize, Serialize};
 
 /// How the worker reaches the IMAP server.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum TlsMode {
     /// Plain text: only to a loopback address (a local server or a tunnel).
@@ -42,22 +42,44 @@ impl TlsMode {
 /// The default poll interval when the server has no IDLE (and the longest wait with it).
 pub const DEFAULT_POLL_SECS: i64 = 60;
 
-/// Input of `PUT /desks/{id}/mailbox`. Without `password` the stored one is kept.
-#[derive(Clone, Default, Deserialize)]
+/// A desk's IMAP mailbox. Without `password` the stored one is kept (required the first
+/// time).
+#[derive(Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = DeskMailboxInput)]
 pub struct MailboxInput {
+    /// A host name or address, without a scheme or port; at most 253 characters.
+    #[schema(
+        min_length = 1,
+        max_length = 253,
+        pattern = r"^[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*$"
+    )]
     pub host: String,
+    /// 993 with `tls`, 143 otherwise, when absent.
     #[serde(default)]
+    #[schema(minimum = 1, maximum = 65535)]
     pub port: Option<i64>,
-    /// `none` (loopback only), `starttls` or `tls` (the default).
+    /// `tls` when absent; `none` only for a loopback host (422 `insecure` otherwise).
     #[serde(default)]
+    #[schema(value_type = Option<TlsMode>)]
     pub tls: Option<String>,
+    #[schema(
+        min_length = 1,
+        max_length = 320,
+        pattern = r"^[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*$"
+    )]
     pub username: String,
+    /// Write-only: never shown again. One line of at most 1024 characters.
     #[serde(default)]
+    #[schema(write_only, max_length = 1024)]
     pub password: Option<String>,
+    /// `INBOX` when absent; one line of at most 200 characters, without `"`.
     #[serde(default)]
+    #[schema(max_length = 200)]
     pub folder: Option<String>,
+    /// Seconds between polls when the server has no IDLE, 5 to 86400; 60 when absent.
     #[serde(default)]
+    #[schema(minimum = 5, maximum = 86400)]
     pub poll_secs: Option<i64>,
 }
 
@@ -75,8 +97,10 @@ impl std::fmt::Debug for MailboxInput {
     }
 }
 
-/// A desk's mailbox as admins see it, with the status of the worker's last round.
-#[derive(Debug, Clone, Serialize)]
+/// A desk's IMAP mailbox as admins see it, with the status of the worker's last round. The
+/// password is never returned.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = DeskMailbox)]
 pub struct MailboxView {
     pub desk_id: i64,
     pub host: String,
@@ -88,11 +112,14 @@ pub struct MailboxView {
     pub folder: String,
     pub poll_secs: i64,
     /// When the worker last finished a round on this mailbox.
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub last_poll_at: Option<Ts>,
     /// What went wrong last (connection, sign-in, or a refused message), until a later round
     /// succeeds without trouble.
     pub last_error: Option<String>,
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub last_error_at: Option<Ts>,
+    #[schema(value_type = String, format = DateTime)]
     pub updated_at: Ts,
 }
 

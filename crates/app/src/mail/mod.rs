@@ -8,12 +8,16 @@ mod mailbox;
 mod notify;
 mod sender;
 mod settings;
+mod views;
 
 pub use held::HeldMail;
 pub use ingest::{Ingested, Outcome};
 pub use mailbox::{is_loopback, MailboxInput, MailboxView, TlsMode, DEFAULT_POLL_SECS};
 pub use notify::{EventRef, Notification, SEND_ATTEMPTS};
 pub use settings::{DeskMailInput, DeskMailView};
+pub use views::{
+    MailDirection, MailMessageView, MailStatusSchema, MailTemplateSchema, NoticeSchema, StrangerPolicySchema,
+};
 
 use std::time::Duration;
 

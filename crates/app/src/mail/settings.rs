@@ -1,6 +1,7 @@
 //! A desk's mail settings, edited by admins: the inbound address (notifications leave from it
 //! too), the sender name, what a stranger's reply does, and the notification templates.
 
+use super::views::{MailTemplateSchema, NoticeSchema, StrangerPolicySchema};
 use crate::{App, AppError, Result};
 use opsdesk_domain::validation::Checks;
 use opsdesk_domain::{Actor, FieldError, Permission};
@@ -10,31 +11,48 @@ use opsdesk_store::mail::DeskMail;
 use opsdesk_store::Ts;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use utoipa::ToSchema;
 
-/// Input of `PUT /desks/{id}/mail`. Templates not given keep the built-in text.
-#[derive(Debug, Clone, Default, Deserialize)]
+/// A desk's mail settings. Templates left out use the built-in text.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = DeskMailInput)]
 pub struct DeskMailInput {
+    /// An email address, unique among desks: mail to it becomes tickets of this desk, and
+    /// notifications leave from it.
+    #[schema(format = Email)]
     pub address: String,
+    /// The sender's display name: one line of at most 120 characters; none when blank.
     #[serde(default)]
+    #[schema(max_length = 120)]
     pub from_name: Option<String>,
-    /// `hold` (the default) or `new_ticket`.
+    /// `hold` when absent.
     #[serde(default)]
+    #[schema(value_type = Option<StrangerPolicySchema>)]
     pub strangers: Option<String>,
+    /// Replacement templates by notice.
     #[serde(default)]
+    #[schema(value_type = BTreeMap<NoticeSchema, MailTemplateSchema>)]
     pub templates: BTreeMap<String, Template>,
 }
 
 /// A desk's mail settings with every template in effect.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(as = DeskMail)]
 pub struct DeskMailView {
     pub desk_id: i64,
+    /// Mail to it becomes tickets of this desk; notifications leave from it.
     pub address: String,
     pub from_name: Option<String>,
+    #[schema(value_type = StrangerPolicySchema)]
     pub strangers: StrangerPolicy,
+    /// Every notice's template, built-in unless customised.
+    #[schema(value_type = BTreeMap<NoticeSchema, MailTemplateSchema>)]
     pub templates: BTreeMap<Notice, Template>,
     /// Which templates an admin replaced.
+    #[schema(value_type = Vec<NoticeSchema>)]
     pub customised: Vec<Notice>,
+    #[schema(value_type = String, format = DateTime)]
     pub updated_at: Ts,
 }
 

@@ -8,7 +8,7 @@ pub(crate) mod track;
 mod view;
 
 pub use scan::ScanReport;
-pub use view::{ReportLine, SlaHistoryEntry, SlaTargetView, TicketSla};
+pub use view::{NotificationView, ReportGrouping, ReportLine, SlaHistoryEntry, SlaReport, SlaTargetView, TicketSla};
 
 use crate::{emit, App, AppError, Result};
 use opsdesk_domain::sla::{
@@ -21,65 +21,101 @@ use opsdesk_store::Ts;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use std::collections::BTreeMap;
+use utoipa::ToSchema;
 
 /// The id under which the built-in 24x7 calendar is listed; it has no row.
 pub const BUILTIN_CALENDAR_ID: i64 = 0;
 
-/// A calendar as an admin writes it: a name and a [`CalendarSpec`].
-#[derive(Debug, Clone, Deserialize)]
+/// A business calendar as an admin writes it. Errors name the field: `time_zone`,
+/// `hours.mon[1]`, `holidays[2]`.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = SlaCalendarInput)]
 pub struct CalendarInput {
+    /// One line of 1 to 120 characters, unique among calendars.
+    #[schema(
+        min_length = 1,
+        max_length = 120,
+        pattern = r"^[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*$"
+    )]
     pub name: String,
+    /// An IANA time zone name, such as `Europe/Berlin`.
+    #[schema(min_length = 1)]
     pub time_zone: String,
+    /// Working hours per weekday (`mon` ... `sun`), at most 12 intervals a day, like
+    /// `["09:00-12:30", "13:30-17:00"]`; an end before the start is an overnight shift.
     #[serde(default)]
     pub hours: BTreeMap<String, Vec<String>>,
+    /// At most 2000 dates (`2026-12-24`) or yearly month-days (`12-25`).
     #[serde(default)]
+    #[schema(max_items = 2000)]
     pub holidays: Vec<String>,
+    /// Every instant is working time; no hours or holidays then. `24x7` is accepted too.
     #[serde(default, alias = "24x7")]
     pub twenty_four_seven: bool,
 }
 
-/// A calendar as the API shows it.
-#[derive(Debug, Clone, Serialize)]
+/// A business calendar. The built-in 24x7 calendar is listed with id 0 and `builtin: true`.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(as = SlaCalendar)]
 pub struct CalendarView {
     pub id: i64,
     pub name: String,
     pub builtin: bool,
     #[serde(flatten)]
     pub spec: CalendarSpec,
+    /// Null for the built-in calendar.
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub created_at: Option<Ts>,
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub updated_at: Option<Ts>,
 }
 
-/// A policy as an admin writes it: a [`PolicySpec`] and its place in the order.
-#[derive(Debug, Clone, Deserialize)]
+/// An SLA policy as an admin writes it. Errors name the field: `targets.resolution`,
+/// `conditions.kinds[1]`, `escalations[0].group_id`.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = SlaPolicyInput)]
 pub struct PolicyInput {
+    /// One line of 1 to 120 characters, unique among policies.
+    #[schema(min_length = 1, max_length = 120)]
     pub name: String,
+    /// Every non-empty condition must hold; none means every ticket.
     #[serde(default)]
     pub conditions: ConditionsSpec,
     pub targets: TargetsSpec,
+    /// A business calendar; the built-in 24x7 one when absent, null or 0.
     #[serde(default)]
     pub calendar_id: Option<i64>,
+    /// Percentages of a target at which to warn, 1 to 99, ascending; `[75, 90]` when absent.
     #[serde(default)]
+    #[schema(value_type = Option<Vec<opsdesk_domain::sla::WarningPercent>>)]
     pub warnings: Option<Vec<i64>>,
+    /// Statuses that pause the clocks: a status, `on_hold` or `on_hold:<hold reason>`;
+    /// `["on_hold:awaiting_requester"]` when absent.
     #[serde(default)]
     pub pause_when: Option<Vec<String>>,
     #[serde(default)]
     pub escalations: Vec<EscalationSpec>,
-    /// Lower comes first; absent: last (on create) or unchanged (on update).
+    /// 0 to 1000000; policies are tried in ascending position and the first match wins.
+    /// Absent: last (on create) or unchanged (on update).
     #[serde(default)]
+    #[schema(minimum = 0, maximum = 1_000_000)]
     pub position: Option<i64>,
 }
 
-/// A policy as the API shows it.
-#[derive(Debug, Clone, Serialize)]
+/// An SLA policy.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(as = SlaPolicy)]
 pub struct PolicyView {
     pub id: i64,
+    /// Policies are tried in ascending position; the first match wins.
     pub position: i64,
     #[serde(flatten)]
     pub spec: PolicySpec,
+    #[schema(value_type = String, format = DateTime)]
     pub created_at: Ts,
+    #[schema(value_type = String, format = DateTime)]
     pub updated_at: Ts,
 }
 

@@ -33,34 +33,119 @@ pub struct SlaTargetView {
     pub policy: Option<String>,
 }
 
-/// An entry of a ticket's SLA history (agents only).
-#[derive(Debug, Clone, Serialize)]
+/// One event of a clock, from the append-only SLA history (agents only).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = SlaClockEvent)]
 pub struct SlaHistoryEntry {
-    #[serde(flatten)]
-    pub event: ClockEventRow,
+    pub id: i64,
+    pub clock_id: i64,
+    pub ticket_id: i64,
+    /// `started`, `paused`, `resumed`, `met`, `reopened`, `replanned` or `cancelled`.
+    pub event: String,
+    #[schema(value_type = String, format = DateTime)]
+    pub at: Ts,
+    /// The new target of a `replanned` event, in business seconds.
+    pub target_secs: Option<i64>,
+    pub actor_id: Option<i64>,
+    pub note: Option<String>,
+    /// The clock's target: `first_response`, `next_response` or `resolution`.
     pub target: String,
 }
 
-/// `GET /tickets/{id}/sla`.
-#[derive(Debug, Clone, Serialize)]
+impl SlaHistoryEntry {
+    fn of(e: ClockEventRow, target: String) -> SlaHistoryEntry {
+        SlaHistoryEntry {
+            id: e.id,
+            clock_id: e.clock_id,
+            ticket_id: e.ticket_id,
+            event: e.event,
+            at: e.at,
+            target_secs: e.target_secs,
+            actor_id: e.actor_id,
+            note: e.note,
+            target,
+        }
+    }
+}
+
+/// A ticket's SLA targets and history.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct TicketSla {
     pub targets: Vec<SlaTargetView>,
     /// Every clock event, oldest first; empty for requesters.
     pub history: Vec<SlaHistoryEntry>,
 }
 
-/// One line of the SLA report.
-#[derive(Debug, Clone, Serialize)]
+/// An in-app notification: an SLA warning or breach addressed to its reader.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = Notification)]
+pub struct NotificationView {
+    pub id: i64,
+    pub user_id: i64,
+    pub ticket_id: Option<i64>,
+    /// `sla.warning` or `sla.breached`.
+    pub kind: String,
+    pub text: String,
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: Ts,
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub read_at: Option<Ts>,
+}
+
+impl From<&Notification> for NotificationView {
+    fn from(n: &Notification) -> Self {
+        NotificationView {
+            id: n.id,
+            user_id: n.user_id,
+            ticket_id: n.ticket_id,
+            kind: n.kind.clone(),
+            text: n.text.clone(),
+            created_at: n.created_at,
+            read_at: n.read_at,
+        }
+    }
+}
+
+/// How the SLA report groups its lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[schema(as = SlaReportGroupBy)]
+pub enum ReportGrouping {
+    Policy,
+    Priority,
+    Group,
+}
+
+/// The SLA compliance report: clocks started in `[from, to)`.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct SlaReport {
+    #[schema(value_type = String, format = DateTime)]
+    pub from: Ts,
+    #[schema(value_type = String, format = DateTime)]
+    pub to: Ts,
+    #[schema(value_type = ReportGrouping)]
+    pub group_by: String,
+    pub items: Vec<ReportLine>,
+}
+
+/// Clocks started in the period, for one group key and one target.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = SlaReportLine)]
 pub struct ReportLine {
     /// The policy name, priority (`P2`) or group name.
     pub key: String,
+    /// `first_response`, `next_response` or `resolution`.
     pub target: String,
     pub total: i64,
+    /// Met on time.
     pub met: i64,
+    /// Missed: met late or overdue.
     pub breached: i64,
+    /// Running or paused, not breached.
     pub open: i64,
     pub cancelled: i64,
     /// `met / (met + breached) * 100`, one decimal; null when neither.
+    #[schema(minimum = 0, maximum = 100)]
     pub compliance_percent: Option<f64>,
 }
 
@@ -130,7 +215,7 @@ impl App {
                 .into_iter()
                 .map(|e| {
                     let target = rows.iter().find(|c| c.id == e.clock_id).map(|c| c.target.clone());
-                    SlaHistoryEntry { target: target.unwrap_or_default(), event: e }
+                    SlaHistoryEntry::of(e, target.unwrap_or_default())
                 })
                 .collect()
         } else {

@@ -13,8 +13,9 @@ const TAGS_MAX: usize = 20;
 const NOTE_MAX: usize = 500;
 
 /// Who may read the live version: requesters in the portal too, or agents only.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
+#[schema(as = ArticleVisibility)]
 pub enum Visibility {
     Public,
     Internal,

@@ -6,7 +6,7 @@ use super::article::ArticleDraft;
 use serde::Serialize;
 use similar::{DiffTag, TextDiff};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum LineChange {
     Same,
@@ -27,14 +27,15 @@ impl LineChange {
 }
 
 /// One side of a row: the line number (from 1) in that version, and its text.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[schema(as = DiffSide)]
 pub struct Side {
     pub line: usize,
     pub text: String,
 }
 
 /// One row of the side-by-side view of the bodies.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct DiffLine {
     pub change: LineChange,
     pub old: Option<Side>,
@@ -42,14 +43,16 @@ pub struct DiffLine {
 }
 
 /// A field other than the body whose value differs between the versions.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct FieldChange {
+    #[schema(value_type = String)]
     pub field: &'static str,
     pub old: String,
     pub new: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// Changed fields and the bodies line by line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct VersionDiff {
     pub fields: Vec<FieldChange>,
     pub body: Vec<DiffLine>,

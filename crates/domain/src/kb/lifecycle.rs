@@ -8,7 +8,7 @@ use serde::Serialize;
 use std::fmt;
 
 /// Where the article's newest version (its head) stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ArticleState {
     Draft,

@@ -63,14 +63,14 @@ pub const HIT_START: char = '\u{2}';
 pub const HIT_END: char = '\u{3}';
 
 /// A piece of a snippet: plain text, or a matched term to highlight.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct SnippetPart {
     pub text: String,
     pub hit: bool,
 }
 
 /// An excerpt of an article around the terms of a query.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, utoipa::ToSchema)]
 #[serde(transparent)]
 pub struct Snippet(pub Vec<SnippetPart>);
 

@@ -42,14 +42,23 @@ const DAY: i32 = 86_400;
 /// `"twenty_four_seven": true` (alias `"24x7"`) means every instant is working time; such a
 /// calendar has no hours and no holidays (list `00:00-24:00` for every day to get 24x7 with
 /// holidays).
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CalendarSpec {
+    /// An IANA time zone name, such as `Europe/Berlin`.
+    #[schema(min_length = 1)]
     pub time_zone: String,
+    /// Working hours per weekday (`mon` ... `sun`), at most 12 intervals a day, like
+    /// `["09:00-12:30", "13:30-17:00"]`; an end before the start is an overnight shift, `24:00`
+    /// is the end of the day. Errors name the interval: `hours.mon[1]`.
     #[serde(default)]
     pub hours: BTreeMap<String, Vec<String>>,
+    /// At most 2000 dates (`2026-12-24`) or yearly month-days (`12-25`).
     #[serde(default)]
+    #[schema(max_items = 2000)]
     pub holidays: Vec<String>,
+    /// Every instant is working time; then there are no hours or holidays. `24x7` is accepted
+    /// as the name too.
     #[serde(default, alias = "24x7")]
     pub twenty_four_seven: bool,
 }

@@ -32,7 +32,7 @@ pub use policy::{
     match_policy, raise_priority, Conditions, Escalation, EscalationAction, EscalationTrigger, PauseRule, Policy,
     TicketFacts,
 };
-pub use policy_spec::{ConditionsSpec, EscalationSpec, PolicySpec, TargetsSpec};
+pub use policy_spec::{ConditionsSpec, EscalationSpec, PolicySpec, TargetsSpec, WarningPercent};
 
 /// How far calendar arithmetic looks ahead: ten years (3,653 days). An answer further away
 /// is an error rather than a long loop; no SLA target comes near it.

@@ -19,25 +19,36 @@ use std::collections::BTreeMap;
 ///   "escalations": [ { "when": "90%", "action": "notify_group_lead" },
 ///                    { "when": "breach", "action": "reassign_to_group", "group_id": 7 } ] }
 /// ```
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PolicySpec {
+    /// One line of 1 to 120 characters, unique among policies.
+    #[schema(min_length = 1, max_length = 120)]
     pub name: String,
     #[serde(default)]
     pub conditions: ConditionsSpec,
     pub targets: TargetsSpec,
-    /// The business calendar; absent means the built-in 24x7 calendar.
+    /// The business calendar; absent, null or 0 means the built-in 24x7 calendar.
     #[serde(default)]
     pub calendar_id: Option<i64>,
-    /// Percentages of a target at which to warn: 1 to 99, ascending.
+    /// Percentages of a target at which to warn: 1 to 99, ascending; `[75, 90]` by default.
     #[serde(default = "default_warnings")]
+    #[schema(value_type = Vec<WarningPercent>, default = json!([75, 90]))]
     pub warnings: Vec<i64>,
-    /// Statuses that pause the clocks: `status` or `on_hold:<hold reason>`.
+    /// Statuses that pause the clocks: a status name, `on_hold` (any reason) or
+    /// `on_hold:<hold reason>`; `["on_hold:awaiting_requester"]` by default.
     #[serde(default = "default_pause_when")]
+    #[schema(default = json!(["on_hold:awaiting_requester"]))]
     pub pause_when: Vec<String>,
     #[serde(default)]
     pub escalations: Vec<EscalationSpec>,
 }
+
+/// A warning threshold: a percentage of a target, 1 to 99.
+#[derive(utoipa::ToSchema)]
+#[schema(minimum = 1, maximum = 99)]
+#[allow(dead_code)] // documents `PolicySpec::warnings`; `PolicyInput` names the same schema
+pub struct WarningPercent(i64);
 
 fn default_warnings() -> Vec<i64> {
     vec![75, 90]
@@ -48,29 +59,40 @@ fn default_pause_when() -> Vec<String> {
 }
 
 /// Conditions as written. An empty list (or map) matches every ticket.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ConditionsSpec {
+    /// Positive desk ids.
     #[serde(default)]
     pub desk_ids: Vec<i64>,
+    /// Ticket kinds (`incident`, `service_request`, ...).
     #[serde(default)]
     pub kinds: Vec<String>,
+    /// Priorities, `P1` to `P5`.
     #[serde(default)]
     pub priorities: Vec<String>,
+    /// Positive category ids.
     #[serde(default)]
     pub category_ids: Vec<i64>,
+    /// Positive organisation ids.
     #[serde(default)]
     pub organization_ids: Vec<i64>,
+    /// Custom field values that must be equal, by key (1-40 lowercase letters, digits or `_`,
+    /// starting with a letter).
     #[serde(default)]
+    #[schema(value_type = Object)]
     pub custom_fields: BTreeMap<String, Value>,
 }
 
 /// Targets as written, in [`BusinessDuration`] syntax (`4h`, `1h30m`, or seconds).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TargetsSpec {
+    /// A business duration: `30m`, `4h`, `1h30m`, `2d` or seconds.
     pub first_response: String,
+    /// A business duration, no shorter than `first_response`.
     pub resolution: String,
+    /// A business duration for every reply after the first; none when absent.
     #[serde(default)]
     pub next_response: Option<String>,
 }
@@ -80,17 +102,47 @@ pub struct TargetsSpec {
 /// `notify_group`, `notify_group_lead` (both: `group_id`, or the ticket's assignment group
 /// when absent), `notify_user` (`user_id`), `reassign_to_group` (`group_id`),
 /// `raise_priority`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EscalationSpec {
+    /// `breach`, or one of the policy's warnings like `75%`.
     pub when: String,
+    /// One target; every target when absent.
     #[serde(default)]
+    #[schema(value_type = Option<TargetName>)]
     pub target: Option<String>,
+    #[schema(value_type = EscalationActionName)]
     pub action: String,
+    /// For group actions; the ticket's group when absent (notify actions only).
     #[serde(default)]
     pub group_id: Option<i64>,
+    /// For `notify_user`.
     #[serde(default)]
     pub user_id: Option<i64>,
+}
+
+/// The targets an SLA policy sets.
+#[derive(utoipa::ToSchema)]
+#[schema(as = SlaTargetName)]
+#[allow(dead_code)] // documents `EscalationSpec::target`
+#[serde(rename_all = "snake_case")]
+enum TargetName {
+    FirstResponse,
+    NextResponse,
+    Resolution,
+}
+
+/// What an escalation does.
+#[derive(utoipa::ToSchema)]
+#[schema(as = EscalationAction)]
+#[allow(dead_code)] // documents `EscalationSpec::action`
+#[serde(rename_all = "snake_case")]
+enum EscalationActionName {
+    NotifyGroup,
+    NotifyGroupLead,
+    NotifyUser,
+    ReassignToGroup,
+    RaisePriority,
 }
 
 impl Policy {

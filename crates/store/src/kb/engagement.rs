@@ -3,9 +3,8 @@
 //! solution, attachments, and the report that sums them up.
 
 use crate::{Db, Result, Ts, Tx};
-use serde::Serialize;
 
-#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct Feedback {
     pub id: i64,
     pub article_id: i64,
@@ -16,7 +15,7 @@ pub struct Feedback {
     pub created_at: Ts,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct MissedSearch {
     pub words: String,
     pub last_query: String,
@@ -25,7 +24,7 @@ pub struct MissedSearch {
 }
 
 /// An article in a ranking of the report.
-#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct TopArticle {
     pub id: i64,
     pub title: String,
@@ -35,7 +34,7 @@ pub struct TopArticle {
     pub deflections: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct KbReport {
     pub most_viewed: Vec<TopArticle>,
     pub most_deflecting: Vec<TopArticle>,
@@ -48,11 +47,10 @@ pub struct KbReport {
     pub articles_by_state: Vec<(String, i64)>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct KbAttachment {
     pub id: i64,
     pub article_id: i64,
-    #[serde(skip)]
     pub sha256: String,
     pub filename: String,
     pub content_type: String,

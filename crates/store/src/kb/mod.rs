@@ -13,7 +13,6 @@ pub use search::{KbHit, KbSearch, Matching};
 use crate::bind_all;
 use crate::{Backend, Db, Result, Ts, Tx};
 use opsdesk_domain::kb::{ArticleState, ArticleVisibility};
-use serde::Serialize;
 
 const ARTICLE_COLS: &str = "id, desk_id, owner_id, state, head_version, live_version, review_by, \
     review_reminded_for, views, helpful, not_helpful, deflections, version, created_at, updated_at, published_at";
@@ -22,7 +21,7 @@ const VERSION_COLS: &str = "id, article_id, number, title, summary, body, body_t
     note, author_id, is_live, is_head, created_at";
 
 /// An article as stored: everything but its content, which lives in its versions.
-#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct Article {
     pub id: i64,
     pub desk_id: i64,
@@ -45,7 +44,7 @@ pub struct Article {
 }
 
 /// One saved version of an article's content.
-#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct Version {
     pub id: i64,
     pub article_id: i64,
@@ -109,7 +108,7 @@ pub struct ArticleFilter {
 }
 
 /// A row of the article list: the record and the title of the version the reader sees.
-#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct ArticleRow {
     pub id: i64,
     pub desk_id: i64,
@@ -287,7 +286,7 @@ impl Tx {
 }
 
 /// A history row of an article.
-#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct ArticleChange {
     pub id: i64,
     pub actor_id: Option<i64>,

@@ -9,15 +9,13 @@ use crate::bind_all;
 use crate::tickets::filter::{Arg, Sql};
 use crate::{Db, Result, Tx};
 use opsdesk_domain::kb::{ArticleState, ArticleVisibility, ReadAccess};
-use serde::Serialize;
 use tantivy::collector::TopDocs;
 use tantivy::query::{BooleanQuery, ConstScoreQuery, Occur, Query, TermQuery};
 use tantivy::schema::IndexRecordOption;
 use tantivy::Term;
 
 /// How the words of a query must match.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Matching {
     /// Every word (searches).
     All,
@@ -39,7 +37,7 @@ pub struct KbSearch<'a> {
 }
 
 /// One found article, best first.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct KbHit {
     pub article_id: i64,
     /// The version that matched (the live one for requesters).

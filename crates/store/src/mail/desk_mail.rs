@@ -2,9 +2,8 @@
 //! the sender name, what to do with strangers' replies, and its notification templates.
 
 use crate::{Db, Result, Ts, Tx};
-use serde::Serialize;
 
-#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct DeskMail {
     pub desk_id: i64,
     pub address: String,

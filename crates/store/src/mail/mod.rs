@@ -8,7 +8,6 @@ pub use desk_mail::DeskMail;
 pub use mailbox::{Mailbox, MailboxSettings};
 
 use crate::{Db, Result, Ts, Tx};
-use serde::Serialize;
 
 /// Where a message went (inbound) or how far it got (outbound).
 pub mod status {
@@ -32,7 +31,7 @@ macro_rules! mail_cols {
 }
 
 /// A message as stored.
-#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct MailMessage {
     pub id: i64,
     pub message_id: String,
@@ -49,11 +48,9 @@ pub struct MailMessage {
     pub reason: Option<String>,
     /// Sent or received by a machine: never answered automatically.
     pub automatic: bool,
-    #[serde(skip)]
     pub raw_sha256: String,
     pub size: i64,
     /// Sanitised HTML of an inbound message.
-    #[serde(skip)]
     pub html: Option<String>,
     /// Quoted history and signature collapsed out of the timeline.
     pub collapsed: Option<String>,

@@ -2,17 +2,15 @@
 //! index) and the append-only events it is replayed from.
 
 use crate::{Backend, Db, Result, Ts, Tx};
-use serde::Serialize;
 
 /// One clock: a target of a ticket under the policy copied into `policy_spec`.
-#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct ClockRow {
     pub id: i64,
     pub ticket_id: i64,
     pub target: String,
     pub policy_id: Option<i64>,
     pub policy_name: String,
-    #[serde(skip)]
     pub policy_spec: String,
     pub calendar_id: Option<i64>,
     /// The target when the clock started (later targets are in `replanned` events).
@@ -43,7 +41,7 @@ pub struct NewClock<'a> {
 }
 
 /// One event of one clock.
-#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct ClockEventRow {
     pub id: i64,
     pub clock_id: i64,

@@ -11,26 +11,23 @@ pub use notifications::Notification;
 pub use report::{ReportGroupBy, ReportRow};
 
 use crate::{Db, Result, Ts, Tx};
-use serde::Serialize;
 
 /// A business calendar; `spec` is its [`CalendarSpec`](opsdesk_domain::sla::CalendarSpec) JSON.
-#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct CalendarRow {
     pub id: i64,
     pub name: String,
-    #[serde(skip)]
     pub spec: String,
     pub created_at: Ts,
     pub updated_at: Ts,
 }
 
 /// An SLA policy; `spec` is its [`PolicySpec`](opsdesk_domain::sla::PolicySpec) JSON.
-#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct PolicyRow {
     pub id: i64,
     pub name: String,
     pub position: i64,
-    #[serde(skip)]
     pub spec: String,
     pub calendar_id: Option<i64>,
     pub created_at: Ts,

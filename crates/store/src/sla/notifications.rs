@@ -1,9 +1,8 @@
 //! In-app notifications: one row per recipient (there is no mail channel yet).
 
 use crate::{Db, Result, Ts, Tx};
-use serde::Serialize;
 
-#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct Notification {
     pub id: i64,
     pub user_id: i64,

@@ -4,7 +4,6 @@
 use crate::tickets::filter::{visibility, Arg, Sql};
 use crate::{Db, Result, Ts};
 use opsdesk_domain::ticket::Visibility;
-use serde::Serialize;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReportGroupBy {
@@ -14,7 +13,7 @@ pub enum ReportGroupBy {
 }
 
 /// Counts for one group and one target.
-#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct ReportRow {
     pub key: String,
     pub target: String,

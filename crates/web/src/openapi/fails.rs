@@ -9,7 +9,6 @@ use utoipa::openapi::{Ref, RefOr};
 macro_rules! fail {
     ($(#[$doc:meta])* $name:ident, $status:literal, $component:literal) => {
         $(#[$doc])*
-        #[allow(dead_code)] // until a converted route names it
         pub struct $name;
 
         impl utoipa::IntoResponses for $name {

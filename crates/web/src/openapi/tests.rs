@@ -2,6 +2,21 @@
 //! checks below hold it to OpenAPI 3.1's rules that a generator could still get wrong.
 
 use super::*;
+use std::collections::BTreeSet;
+
+/// Every `$ref` in `v`.
+fn refs(v: &Value, out: &mut Vec<String>) {
+    match v {
+        Value::Object(o) => {
+            if let Some(Value::String(r)) = o.get("$ref") {
+                out.push(r.clone());
+            }
+            o.values().for_each(|x| refs(x, out));
+        }
+        Value::Array(a) => a.iter().for_each(|x| refs(x, out)),
+        _ => {}
+    }
+}
 
 fn operations(doc: &Value) -> Vec<(String, String, Value)> {
     let mut out = Vec::new();

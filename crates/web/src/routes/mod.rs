@@ -24,9 +24,8 @@ mod users;
 pub use auth::{removal_cookie as auth_removal_cookie, session_cookie as auth_cookie};
 pub(crate) use sla::to_csv as sla_report_csv;
 
-/// Every resource's routes with their OpenAPI description. A resource whose handlers are not
-/// annotated yet is merged as a plain router (`OpenApiRouter::from`); its description comes
-/// from `openapi::legacy` until it is converted.
+/// Every resource's routes with their OpenAPI description: each handler is registered with
+/// `routes!`, which needs its `#[utoipa::path]`.
 pub fn router() -> OpenApiRouter<WebState> {
     OpenApiRouter::new()
         .merge(auth::router())
@@ -40,9 +39,9 @@ pub fn router() -> OpenApiRouter<WebState> {
         .merge(tickets::router())
         .merge(desk_config::router())
         .merge(cmdb::router())
-        .merge(OpenApiRouter::from(sla::router()))
-        .merge(OpenApiRouter::from(kb::router()))
-        .merge(OpenApiRouter::from(mail::router()))
-        .merge(OpenApiRouter::from(approvals::router()))
+        .merge(sla::router())
+        .merge(kb::router())
+        .merge(mail::router())
+        .merge(approvals::router())
         .fallback(|| async { Problem::new(axum::http::StatusCode::NOT_FOUND, "no_route", "no such endpoint") })
 }

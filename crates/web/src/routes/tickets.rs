@@ -108,7 +108,7 @@ fn if_match(headers: &HeaderMap) -> Result<Option<i64>, Problem> {
 #[derive(Deserialize, IntoParams)]
 #[into_params(names("id"), parameter_in = Path)]
 #[allow(dead_code)] // documents the path; handlers read it with `ApiPath`
-struct TicketId(
+pub(super) struct TicketId(
     /// The ticket's id (`42`) or number (`INC-1042`).
     String,
 );

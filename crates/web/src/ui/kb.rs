@@ -110,7 +110,7 @@ async fn search_page(
         match s.app.search_articles(&auth.actor, &SearchInput { q: text, ..Default::default() }).await {
             Ok(r) => {
                 page.corrected = r.corrected_query;
-                page.partial = r.matched == opsdesk_store::kb::Matching::Any;
+                page.partial = r.matched == opsdesk_app::kb::Matched::Any;
                 page.hits = r.items;
             }
             Err(e) => return app_error(Some(Nav::of(auth)), e),

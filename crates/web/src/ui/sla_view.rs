@@ -92,15 +92,15 @@ pub struct EventRow {
 
 impl EventRow {
     pub fn of(e: &SlaHistoryEntry, zone: &str) -> EventRow {
-        let event = match (e.event.event.as_str(), e.event.target_secs) {
+        let event = match (e.event.as_str(), e.target_secs) {
             ("replanned", Some(secs)) => format!("replanned to {}", human(secs)),
             (other, _) => other.replace('_', " "),
         };
         EventRow {
-            at: in_zone(e.event.at.0, zone),
+            at: in_zone(e.at.0, zone),
             target: target_label(&e.target),
             event,
-            note: e.event.note.clone().unwrap_or_default(),
+            note: e.note.clone().unwrap_or_default(),
         }
     }
 }

@@ -4,6 +4,7 @@
 //! ingestion of a mixed corpus.
 #![forbid(unsafe_code)]
 
+pub mod cmdb;
 pub mod desk;
 pub mod generate;
 pub mod kb;

@@ -49,6 +49,25 @@ enum Command {
         #[arg(long, default_value_t = 2000)]
         batch: u64,
     },
+    /// Load a CMDB of N items and R relationships (unless it has items), time impact analysis
+    /// from random items in both directions, then an inventory push; prints JSON.
+    Cmdb {
+        /// sqlite://FILE (created if absent) or postgres://...; best a fresh one.
+        #[arg(long, env = "OPSDESK_DATABASE_URL")]
+        database_url: String,
+        #[arg(long, default_value_t = 1_000_000)]
+        cis: u64,
+        #[arg(long, default_value_t = 3_000_000)]
+        relationships: u64,
+        #[arg(long, default_value_t = 1000)]
+        queries: u64,
+        #[arg(long, default_value_t = 5)]
+        depth: u32,
+        #[arg(long, default_value_t = 100_000)]
+        inventory: u64,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+    },
     /// Measure the ticket API of a running server: create, get, list, search.
     Run {
         /// The server, on a loopback address only.
@@ -143,6 +162,14 @@ fn main() -> ExitCode {
 
 fn real_main(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
+        Command::Cmdb { database_url, cis, relationships, queries, depth, inventory, seed } => {
+            let cfg =
+                opsdesk_bench::cmdb::CmdbConfig { database_url, cis, relationships, queries, depth, inventory, seed };
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+            let report = rt.block_on(opsdesk_bench::cmdb::cmdb(&cfg))?;
+            println!("{}", serde_json::to_string_pretty(&report)?);
+            Ok(())
+        }
         Command::KbSearch { database_url, articles, queries, seed, batch } => {
             let cfg = opsdesk_bench::kb::KbConfig { database_url, articles, queries, seed, batch };
             let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;

@@ -88,6 +88,9 @@ pub enum Command {
     /// Import records from another system.
     #[command(subcommand)]
     Import(ImportCommand),
+    /// Import and export configuration items.
+    #[command(subcommand)]
+    Cmdb(CmdbCommand),
     /// Store one RFC 5322 message read on stdin (for an MTA pipe). Exits 0 once stored, 75 on
     /// a temporary failure (the MTA retries), 65 or 67 with a reason when refused.
     MailIn {
@@ -138,6 +141,34 @@ pub enum ImportCommand {
         /// csv or jsonl; by default taken from the file's extension.
         #[arg(long, value_parser = ["csv", "jsonl"])]
         format: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CmdbCommand {
+    /// Import configuration items from CSV (columns class, name, serial, asset_tag, hostname,
+    /// mac, uuid and one per attribute) or JSON (a list of {class, name, identifiers,
+    /// attributes}). Items are reconciled like an inventory push: matched by their identifiers,
+    /// created or updated, never duplicated; conflicts and bad items are listed (exit code 2).
+    Import {
+        file: std::path::PathBuf,
+        /// csv or json; by default taken from the file's extension.
+        #[arg(long, value_parser = ["csv", "json"])]
+        format: Option<String>,
+        /// The inventory source the items are remembered as reported by.
+        #[arg(long, default_value = "cli")]
+        source: String,
+        /// Report what would happen; change nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Write every live configuration item (of one class) to stdout as CSV or JSON, in the
+    /// form `import` reads.
+    Export {
+        #[arg(long, value_parser = ["csv", "json"], default_value = "csv")]
+        format: String,
+        #[arg(long)]
+        class: Option<String>,
     },
 }
 
@@ -305,6 +336,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Import(ImportCommand::Tickets { file, format }) => {
             let app = server::open(&database).await?;
             crate::import::tickets(&app, &file, format.as_deref()).await
+        }
+        Command::Cmdb(CmdbCommand::Import { file, format, source, dry_run }) => {
+            let app = server::open(&database).await?;
+            crate::cmdb_io::import(&app, &file, format.as_deref(), &source, dry_run).await
+        }
+        Command::Cmdb(CmdbCommand::Export { format, class }) => {
+            let app = server::open(&database).await?;
+            crate::cmdb_io::export(&app, &format, class).await
         }
         Command::MailIn { desk, mail } => crate::mail_in::run(&database, &desk, mail.config()).await,
         Command::Queue(QueueCommand::Probe { jobs, sleep_ms, no_wait, timeout_secs }) => {

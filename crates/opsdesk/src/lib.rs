@@ -3,6 +3,7 @@
 #![forbid(unsafe_code)]
 
 pub mod cli;
+pub mod cmdb_io;
 pub mod import;
 pub mod logging;
 pub mod mail_in;

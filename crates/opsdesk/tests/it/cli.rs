@@ -132,6 +132,40 @@ both_backends! {
         assert!(handle.ticket_by_number("PRB-1").await.is_ok());
     }
 
+    async fn cmdb_items_import_and_export_without_duplicates(db: TestDb) {
+        let dir = tempfile::tempdir().expect("dir");
+        let csv = dir.path().join("servers.csv");
+        std::fs::write(&csv, "class,name,serial,hostname,mac,cpu_count,os\n\
+            server,web01,SN-1,web01.example.com,aa-bb-cc-00-00-01,8,Debian 12\n\
+            server,web02,SN-2,web02.example.com,,four,Debian 12\n\
+            virtual_machine,vm01,,vm01.example.com,,2,\n\
+            spaceship,enterprise,NCC-1701,,,,\n").expect("write");
+        let first = opsdesk(&db).args(["cmdb", "import"]).arg(&csv).output().expect("run");
+        let text = String::from_utf8_lossy(&first.stdout).to_string();
+        assert_eq!(first.status.code(), Some(2), "rejected items make a non-zero exit: {text}");
+        assert!(text.starts_with("created 2, updated 0, unchanged 0, conflicts 0, rejected 2"), "{text}");
+        assert!(text.contains("item 2: rejected: items[1].attributes.cpu_count"), "{text}");
+        assert!(text.contains("item 4: rejected: items[3].class"), "{text}");
+        let dry = opsdesk(&db).args(["cmdb", "import", "--dry-run"]).arg(&csv).output().expect("run");
+        assert!(String::from_utf8_lossy(&dry.stdout).starts_with("dry run: created 0, updated 0, unchanged 2"));
+
+        // What is exported imports back onto the same items.
+        let out = opsdesk(&db).args(["cmdb", "export", "--format", "csv"]).output().expect("run");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let exported = String::from_utf8_lossy(&out.stdout).to_string();
+        assert!(exported.starts_with("class,name,status,serial,asset_tag,hostname,mac,uuid,"), "{exported}");
+        assert!(exported.contains("server,web01,live,SN-1,,web01.example.com,AA:BB:CC:00:00:01,"), "{exported}");
+        let back = dir.path().join("export.csv");
+        std::fs::write(&back, &exported).expect("write");
+        let again = opsdesk(&db).args(["cmdb", "import", "--source", "roundtrip"]).arg(&back).output().expect("run");
+        let text = String::from_utf8_lossy(&again.stdout).to_string();
+        assert!(text.starts_with("created 0, updated 0, unchanged 2"), "{text}");
+        let json = opsdesk(&db).args(["cmdb", "export", "--format", "json", "--class", "virtual_machine"]).output().expect("run");
+        let v: serde_json::Value = serde_json::from_slice(&json.stdout).expect("json");
+        assert_eq!(v["items"][0]["name"], "vm01");
+        assert_eq!(v["items"][0]["attributes"]["cpu_count"], 2);
+    }
+
     async fn demo_desk_has_a_thousand_tickets_and_is_idempotent(db: TestDb) {
         for expected in ["demo data created", "demo data was already there"] {
             let out = opsdesk(&db).arg("demo").output().expect("run");

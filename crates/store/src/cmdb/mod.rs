@@ -2,11 +2,13 @@
 //! and versions, relationships (ended, never deleted), service offers and the CIs of tickets.
 //! The rules live in `opsdesk_domain::cmdb`; this module reads and writes rows.
 
+mod bulk;
 mod classes;
 mod items;
 mod relationships;
 mod tickets;
 
+pub use bulk::BulkCi;
 pub use classes::{ClassRow, RuleRow};
 pub use items::{CiFilter, CiRow, CiVersionRow, NewCiVersion, ServiceRow};
 pub use relationships::{EdgeRow, NodeRow, RelationshipRow};

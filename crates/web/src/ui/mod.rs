@@ -5,6 +5,7 @@
 
 mod admin;
 mod admin_calendars;
+mod admin_cmdb;
 mod admin_desk;
 mod admin_mail;
 mod admin_policies;
@@ -15,6 +16,10 @@ mod agent_process;
 mod agent_sla;
 mod agent_ticket;
 mod approvals;
+mod cmdb;
+mod cmdb_form;
+mod cmdb_graph;
+mod cmdb_item;
 mod escalation_lines;
 mod form;
 mod kb;
@@ -51,6 +56,7 @@ pub fn router() -> Router<WebState> {
         .merge(admin::router())
         .merge(kb::router())
         .merge(approvals::router())
+        .merge(cmdb::router())
 }
 
 async fn js() -> impl IntoResponse {

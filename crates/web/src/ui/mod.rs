@@ -15,6 +15,7 @@ mod agent_new;
 mod agent_process;
 mod agent_sla;
 mod agent_ticket;
+mod agent_ticket_cis;
 mod approvals;
 mod cmdb;
 mod cmdb_form;
@@ -48,6 +49,7 @@ pub fn router() -> Router<WebState> {
         .route("/assets/app.js", get(js))
         .merge(agent::router())
         .merge(agent_ticket::router())
+        .merge(agent_ticket_cis::router())
         .merge(agent_process::router())
         .merge(agent_new::router())
         .merge(agent_mail::router())

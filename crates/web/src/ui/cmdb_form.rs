@@ -28,9 +28,9 @@ pub fn show(v: &Value) -> String {
     }
 }
 
-/// Reads `key=value` lines. A value is converted to the type the class declares when it can
-/// be; otherwise it stays text and the application layer refuses it with its reason. An
-/// empty value is null (on an edit: remove the attribute).
+/// Reads `key=value` lines, each value converted to the type the class declares (a number
+/// that is not one is refused here, in the form's terms). An empty value is null (on an edit:
+/// remove the attribute).
 pub fn parse_attribute_lines(raw: &str, class: Option<&ClassView>) -> Result<Map<String, Value>, FieldErrors> {
     let mut out = Map::new();
     let mut errors = FieldErrors::default();
@@ -53,7 +53,12 @@ pub fn parse_attribute_lines(raw: &str, class: Option<&ClassView>) -> Result<Map
             continue;
         }
         let spec = class.and_then(|c| c.attributes.iter().find(|a| a.key == key));
-        out.insert(key.to_string(), typed(value, spec));
+        match typed(value, spec) {
+            Ok(v) => {
+                out.insert(key.to_string(), v);
+            }
+            Err(hint) => errors.push("attributes", format!("{key}: {hint}")),
+        }
     }
     if errors.is_empty() {
         Ok(out)
@@ -62,27 +67,30 @@ pub fn parse_attribute_lines(raw: &str, class: Option<&ClassView>) -> Result<Map
     }
 }
 
-fn typed(value: &str, spec: Option<&AttributeView>) -> Value {
+/// The value as the class's type wants it, or how to write it. Text, dates, IP addresses and
+/// selects stay text: the application layer checks them and says why.
+fn typed(value: &str, spec: Option<&AttributeView>) -> Result<Value, &'static str> {
     if value.is_empty() {
-        return Value::Null;
+        return Ok(Value::Null);
     }
-    let text = || Value::String(value.to_string());
     match spec.map(|s| s.attr_type) {
         Some(AttrType::Number) => value
             .parse::<i64>()
             .map(Value::from)
             .ok()
             .or_else(|| value.parse::<f64>().ok().and_then(serde_json::Number::from_f64).map(Value::Number))
-            .unwrap_or_else(text),
+            .ok_or("write a number, such as 8 or 2.5"),
         Some(AttrType::Bool) => match value.to_lowercase().as_str() {
-            "true" | "yes" | "on" | "1" => Value::Bool(true),
-            "false" | "no" | "off" | "0" => Value::Bool(false),
-            _ => text(),
+            "true" | "yes" | "on" | "1" => Ok(Value::Bool(true)),
+            "false" | "no" | "off" | "0" => Ok(Value::Bool(false)),
+            _ => Err("write yes or no"),
         },
-        Some(AttrType::Reference) => {
-            value.trim_start_matches('#').parse::<i64>().map(Value::from).unwrap_or_else(|_| text())
-        }
-        _ => text(),
+        Some(AttrType::Reference) => value
+            .trim_start_matches('#')
+            .parse::<i64>()
+            .map(Value::from)
+            .map_err(|_| "write the id of a configuration item, such as 42"),
+        _ => Ok(Value::String(value.to_string())),
     }
 }
 
@@ -157,9 +165,15 @@ mod tests {
             Value::Object(got),
             json!({"cpus": 8, "virtual": true, "host": 12, "os": "Debian = 13", "ram": null})
         );
-        // Not a number: left as text for the application to refuse in words.
-        let got = parse_attribute_lines("cpus=eight", Some(&c)).expect("ok");
-        assert_eq!(got["cpus"], json!("eight"));
+        let e = parse_attribute_lines("cpus=eight\nvirtual=maybe\nhost=web01", Some(&c)).expect_err("refused");
+        assert_eq!(
+            e.at("attributes"),
+            vec![
+                "cpus: write a number, such as 8 or 2.5",
+                "virtual: write yes or no",
+                "host: write the id of a configuration item, such as 42"
+            ]
+        );
     }
 
     #[test]

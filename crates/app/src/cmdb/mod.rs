@@ -8,6 +8,7 @@ mod impact;
 mod inventory;
 mod items;
 mod relationships;
+mod services;
 mod tickets;
 mod views;
 

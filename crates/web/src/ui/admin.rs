@@ -37,6 +37,7 @@ pub fn router() -> Router<WebState> {
         .merge(super::admin_mail::router())
         .merge(super::admin_calendars::router())
         .merge(super::admin_policies::router())
+        .merge(super::admin_cmdb::router())
 }
 
 /// The confirmation shown after a successful change (`?ok=` carries a fixed code, never text).

@@ -1,6 +1,7 @@
 //! Logging a ticket from the agent console: any kind that stands on its own (tasks are added
 //! on their parent's page), for a requester or for oneself, routed to a group.
 
+use super::agent_ticket::{render, Outcome};
 use super::view::words;
 use super::{agent_only, describe, FormPost, Nav};
 use crate::WebState;
@@ -26,6 +27,8 @@ struct NewTicketPage {
     nav: Nav,
     kinds: Vec<(String, String)>,
     groups: Vec<(String, String)>,
+    /// Business services not retired, as `(id, name)`.
+    services: Vec<(String, String)>,
     typed: Typed,
     error: Option<String>,
 }
@@ -40,6 +43,7 @@ struct Typed {
     urgency: String,
     group: String,
     requester: String,
+    service: String,
 }
 
 async fn page(s: &WebState, auth: &Authenticated, typed: Typed, error: Option<String>) -> Response {
@@ -52,6 +56,7 @@ async fn page(s: &WebState, auth: &Authenticated, typed: Typed, error: Option<St
             .map(|k| (k.as_str().to_string(), words(k.def().label)))
             .collect(),
         groups: groups.iter().map(|g| (g.id.to_string(), g.name.clone())).collect(),
+        services: super::portal::service_choices(s, auth).await,
         typed,
         error,
     }
@@ -80,6 +85,7 @@ async fn create(State(s): State<WebState>, post: FormPost) -> Response {
         urgency: fields.raw("urgency").into(),
         group: fields.raw("group").into(),
         requester: fields.raw("requester").trim().into(),
+        service: fields.raw("service").trim().into(),
     };
     let input = CreateTicket {
         kind: typed.kind.clone(),
@@ -92,7 +98,14 @@ async fn create(State(s): State<WebState>, post: FormPost) -> Response {
         ..Default::default()
     };
     match s.app.create_ticket(&auth.actor, input).await {
-        Ok(t) => Redirect::to(&format!("/agent/tickets/{}", super::view::enc(&t.number))).into_response(),
+        Ok(t) => {
+            let service = typed.service.parse::<i64>().ok();
+            if !super::portal::name_affected_service(&s, &auth, &t.number, service).await {
+                let out = Outcome::error("The ticket was logged, but the affected service could not be named on it.");
+                return render(&s, &auth, &t.number, out).await;
+            }
+            Redirect::to(&format!("/agent/tickets/{}", super::view::enc(&t.number))).into_response()
+        }
         Err(e) => page(&s, &auth, typed, Some(describe(&e))).await,
     }
 }

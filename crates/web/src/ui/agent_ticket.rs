@@ -92,6 +92,7 @@ pub struct TicketPage {
     kb: Option<opsdesk_app::kb::TicketArticles>,
     mail: Vec<super::agent_mail::MailRow>,
     process: super::agent_process::ProcessPanel,
+    cis: Vec<opsdesk_app::cmdb::TicketCiView>,
 }
 
 fn s_opt(v: Option<i64>) -> String {
@@ -247,6 +248,7 @@ pub(crate) async fn render(s: &WebState, auth: &Authenticated, number: &str, out
             .ok(),
         mail: super::agent_mail::ticket_mail_rows(app, actor, &t.number).await,
         process: super::agent_process::ProcessPanel::of(app, actor, &t, &mut names).await,
+        cis: super::agent_ticket_cis::ticket_cis(app, actor, &t.number).await,
         t,
     };
     page.into_response()

@@ -5,6 +5,7 @@
 
 mod admin;
 mod admin_calendars;
+mod admin_cmdb;
 mod admin_desk;
 mod admin_mail;
 mod admin_policies;
@@ -14,7 +15,12 @@ mod agent_new;
 mod agent_process;
 mod agent_sla;
 mod agent_ticket;
+mod agent_ticket_cis;
 mod approvals;
+mod cmdb;
+mod cmdb_form;
+mod cmdb_graph;
+mod cmdb_item;
 mod escalation_lines;
 mod form;
 mod kb;
@@ -43,6 +49,7 @@ pub fn router() -> Router<WebState> {
         .route("/assets/app.js", get(js))
         .merge(agent::router())
         .merge(agent_ticket::router())
+        .merge(agent_ticket_cis::router())
         .merge(agent_process::router())
         .merge(agent_new::router())
         .merge(agent_mail::router())
@@ -51,6 +58,7 @@ pub fn router() -> Router<WebState> {
         .merge(admin::router())
         .merge(kb::router())
         .merge(approvals::router())
+        .merge(cmdb::router())
 }
 
 async fn js() -> impl IntoResponse {

@@ -43,6 +43,9 @@ struct NewPage {
     category: String,
     title: String,
     description: String,
+    /// The business services offered to the requester, as `(id, name)`.
+    services: Vec<(String, String)>,
+    service: String,
     error: Option<String>,
 }
 
@@ -106,6 +109,30 @@ async fn category_choices(s: &WebState) -> Vec<(String, String)> {
     out
 }
 
+/// The services a requester may name as affected (none when they cannot be read: the form
+/// still works without).
+pub async fn service_choices(s: &WebState, auth: &Authenticated) -> Vec<(String, String)> {
+    s.app
+        .services_to_pick(&auth.actor)
+        .await
+        .map_err(|e| tracing::warn!(error = %e, "the new-ticket form offers no services"))
+        .unwrap_or_default()
+        .into_iter()
+        .map(|sv| (sv.id.to_string(), sv.name))
+        .collect()
+}
+
+/// Names the affected service on a new incident; whether it worked.
+pub async fn name_affected_service(s: &WebState, auth: &Authenticated, number: &str, service: Option<i64>) -> bool {
+    let Some(ci) = service else { return true };
+    let input = opsdesk_app::cmdb::TicketCiInput { ci, role: Some("affected".into()) };
+    s.app
+        .add_ticket_ci(&auth.actor, number, input)
+        .await
+        .map_err(|e| tracing::warn!(error = %e, "the affected service was not named on the new ticket"))
+        .is_ok()
+}
+
 async fn new_form(State(s): State<WebState>, jar: CookieJar, uri: Uri) -> Response {
     let auth = match signed_in(&s, &jar, &uri).await {
         Ok(a) => a,
@@ -118,6 +145,8 @@ async fn new_form(State(s): State<WebState>, jar: CookieJar, uri: Uri) -> Respon
         category: String::new(),
         title: String::new(),
         description: String::new(),
+        services: service_choices(&s, &auth).await,
+        service: String::new(),
         error: None,
     }
     .into_response()
@@ -143,13 +172,22 @@ async fn create(State(s): State<WebState>, post: UploadPost) -> Response {
         desk,
         ..Default::default()
     };
+    let service = fields.get("service").and_then(|v| v.parse::<i64>().ok()).filter(|_| kind == "incident");
     match s.app.create_ticket(&auth.actor, input).await {
         Ok(t) => {
-            let mut target = format!("/portal/tickets/{}", t.number);
+            let mut failed = Vec::new();
             if let Some(f) = file {
                 if attach(&s, &auth, &t.number, f, true).await.is_err() {
-                    target.push_str("?attachment=failed");
+                    failed.push("attachment=failed");
                 }
+            }
+            if !name_affected_service(&s, &auth, &t.number, service).await {
+                failed.push("service=failed");
+            }
+            let mut target = format!("/portal/tickets/{}", t.number);
+            if !failed.is_empty() {
+                target.push('?');
+                target.push_str(&failed.join("&"));
             }
             Redirect::to(&target).into_response()
         }
@@ -160,6 +198,8 @@ async fn create(State(s): State<WebState>, post: UploadPost) -> Response {
             category: category_id.map(|c| c.to_string()).unwrap_or_default(),
             title: fields.raw("title").into(),
             description: fields.raw("description").into(),
+            services: service_choices(&s, &auth).await,
+            service: fields.raw("service").trim().into(),
             error: Some(describe(&e)),
         }
         .into_response(),
@@ -203,6 +243,7 @@ async fn render(
 #[derive(serde::Deserialize, Default)]
 struct TicketQuery {
     attachment: Option<String>,
+    service: Option<String>,
 }
 
 async fn ticket(
@@ -216,10 +257,16 @@ async fn ticket(
         Ok(a) => a,
         Err(r) => return r,
     };
-    let error = q
-        .ok()
-        .and_then(|q| q.0.attachment)
-        .map(|_| "The ticket was logged, but the attachment could not be added.".to_string());
+    let q = q.map(|q| q.0).unwrap_or_default();
+    let error = match (q.attachment, q.service) {
+        (None, None) => None,
+        (Some(_), None) => Some("The ticket was logged, but the attachment could not be added."),
+        (None, Some(_)) => Some("The ticket was logged, but the affected service could not be named on it."),
+        (Some(_), Some(_)) => {
+            Some("The ticket was logged, but neither the attachment nor the affected service could be added.")
+        }
+    }
+    .map(str::to_string);
     render(&s, &auth, &number, error, None).await
 }
 

@@ -15,7 +15,7 @@ mod views;
 pub use classes::{ClassInput, RuleInput};
 pub use impact::ImpactQuery;
 pub use inventory::{InventoryInput, InventoryItem};
-pub use items::{CiInput, CiPatch, ListCis};
+pub use items::{CiInput, CiPatch, ListCis, OfferInput};
 pub use relationships::RelationshipInput;
 pub use tickets::TicketCiInput;
 pub use views::*;

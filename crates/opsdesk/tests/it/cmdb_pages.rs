@@ -124,6 +124,19 @@ both_backends! {
         assert!(html.contains("id=\"stale\"") && html.contains("renamed"), "{html}");
         assert_eq!(server.app().ci(&Actor::system(), id).await.expect("ci").name, "app02");
 
+        // Identifiers are edited as lines, normalised, and refused in words.
+        let ids = [("version", "2"), ("name", "app02"), ("status", "live"), ("attributes", "cpu_count=16"),
+                   ("identifiers", "serial=sn-77\nmac=aa-bb-cc-dd-ee-ff")];
+        let (status, _, html) = post_form(&agent, &path, &ids, true).await;
+        assert_eq!(status, 200, "{html}");
+        let now = server.app().ci(&Actor::system(), id).await.expect("ci");
+        assert_eq!(Value::Object(now.identifiers), json!({"serial": "SN-77", "mac": "AA:BB:CC:DD:EE:FF"}));
+        let bad = [("version", "3"), ("name", "app02"), ("status", "live"), ("attributes", "cpu_count=16"),
+                   ("identifiers", "colour=blue")];
+        let (status, _, html) = post_form(&agent, &path, &bad, true).await;
+        assert_eq!(status, 422, "{html}");
+        assert!(html.contains("id=\"err-identifiers\"") && html.contains("line 1: write kind=value"), "{html}");
+
         // Deleting leads back to the list, where it is gone.
         let (status, url, html) = post_form(&agent, &format!("{path}/delete"), &[], true).await;
         assert_eq!((status, url.as_str()), (200, "/agent/cmdb"), "{html}");

@@ -69,6 +69,12 @@ pub struct EditForm {
     pub name: String,
     pub status: String,
     pub attributes: String,
+    /// `kind=value` lines.
+    pub identifiers: String,
+    /// Business services: offered to everyone, and to these organisations (names, one per
+    /// line).
+    pub offered_everyone: bool,
+    pub offered_orgs: String,
 }
 
 #[derive(Template, WebTemplate)]
@@ -209,6 +215,22 @@ async fn render(s: &WebState, auth: &Authenticated, id: i64, view: ViewQuery, ou
         name: ci.name.clone(),
         status: ci.status.clone(),
         attributes: attribute_lines(&ci.attributes, class),
+        identifiers: ci
+            .identifiers
+            .iter()
+            .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or_default()))
+            .collect::<Vec<_>>()
+            .join("\n"),
+        offered_everyone: ci.offered_to.as_ref().is_some_and(|o| o.everyone),
+        offered_orgs: {
+            let mut names = Vec::new();
+            for id in ci.offered_to.as_ref().map(|o| o.organizations.clone()).unwrap_or_default() {
+                if let Ok(org) = app.db.organization(id).await {
+                    names.push(org.name);
+                }
+            }
+            names.join("\n")
+        },
     };
     let status =
         if out.error.is_some() || !out.errors.is_empty() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
@@ -264,6 +286,9 @@ async fn edit(State(s): State<WebState>, Path(id): Path<i64>, post: FormPost) ->
         name: fields.raw("name").into(),
         status: fields.raw("status").trim().into(),
         attributes: fields.raw("attributes").replace("\r\n", "\n"),
+        identifiers: fields.raw("identifiers").replace("\r\n", "\n"),
+        offered_everyone: !fields.raw("offered_everyone").is_empty(),
+        offered_orgs: fields.raw("offered_orgs").replace("\r\n", "\n"),
     };
     let classes = s.app.ci_classes(&auth.actor).await.unwrap_or_default();
     let class = classes.iter().find(|c| c.key == current.class);
@@ -277,11 +302,37 @@ async fn edit(State(s): State<WebState>, Path(id): Path<i64>, post: FormPost) ->
     for k in current.attributes.keys() {
         attributes.entry(k.clone()).or_insert(Value::Null);
     }
+    let identifiers = match identifier_lines(&typed.identifiers) {
+        Ok(i) => i,
+        Err(errors) => {
+            let out = Outcome { form: Some(typed), errors, ..Default::default() };
+            return render(&s, &auth, id, ViewQuery::default(), out).await;
+        }
+    };
+    let offered_to = if current.class == opsdesk_domain::cmdb::BUSINESS_SERVICE {
+        let mut organizations = Vec::new();
+        let mut errors = FieldErrors::default();
+        for name in typed.offered_orgs.lines().map(str::trim).filter(|n| !n.is_empty()) {
+            match s.app.db.organization_by_name(name).await {
+                Ok(Some(o)) => organizations.push(o.id),
+                Ok(None) => errors.push("offered_to", format!("no organisation is named \u{201c}{name}\u{201d}")),
+                Err(e) => return app_error(Some(Nav::of(&auth)), e.into()),
+            }
+        }
+        if !errors.is_empty() {
+            let out = Outcome { form: Some(typed), errors, ..Default::default() };
+            return render(&s, &auth, id, ViewQuery::default(), out).await;
+        }
+        Some(opsdesk_app::cmdb::OfferInput { everyone: typed.offered_everyone, organizations })
+    } else {
+        None
+    };
     let patch = CiPatch {
         name: Some(typed.name.clone()),
         status: Some(typed.status.clone()),
         attributes: Some(attributes),
-        ..Default::default()
+        identifiers: Some(identifiers),
+        offered_to,
     };
     let out = match s.app.update_ci(&auth.actor, id, version, patch, "web").await {
         Ok(_) => return Redirect::to(&format!("/agent/cmdb/{id}?ok=saved")).into_response(),
@@ -340,5 +391,32 @@ async fn unrelate(State(s): State<WebState>, Path((id, rel)): Path<(i64, i64)>, 
             render(&s, &auth, id, ViewQuery::default(), out).await
         }
         Err(e) => app_error(Some(Nav::of(&auth)), e),
+    }
+}
+
+/// `kind=value` lines as an identifiers patch: every kind not named is removed.
+fn identifier_lines(raw: &str) -> Result<serde_json::Map<String, Value>, FieldErrors> {
+    let mut out: serde_json::Map<String, Value> =
+        opsdesk_domain::cmdb::IdKind::PRIORITY.iter().map(|k| (k.as_str().to_string(), Value::Null)).collect();
+    let mut errors = FieldErrors::default();
+    for (i, line) in raw.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() {
+            continue;
+        }
+        match line.split_once('=') {
+            Some((k, v)) if out.contains_key(k.trim()) => {
+                out.insert(k.trim().to_string(), Value::String(v.trim().to_string()));
+            }
+            _ => errors.push(
+                "identifiers",
+                format!("line {}: write kind=value, with kind one of serial, asset_tag, hostname, mac, uuid", i + 1),
+            ),
+        }
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(errors)
     }
 }

@@ -231,3 +231,34 @@ impl<T> Listing<T> {
         Listing { items, next }
     }
 }
+
+/// The version a client says it has (`If-Match: "7"`; a `W/` prefix is ignored); `*` or no
+/// header means any. `what` names the record in the error ("the ticket").
+pub fn if_match(headers: &axum::http::HeaderMap, what: &str) -> Result<Option<i64>, Problem> {
+    let Some(v) = headers.get(header::IF_MATCH) else { return Ok(None) };
+    let s = v.to_str().unwrap_or("").trim();
+    if s == "*" {
+        return Ok(None);
+    }
+    s.trim_start_matches("W/").trim_matches('"').parse().map(Some).map_err(|_| {
+        Problem::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_if_match",
+            format!("If-Match takes the ETag of {what}, such as \"3\""),
+        )
+    })
+}
+
+/// A version as an ETag: `"7"`.
+pub fn etag(version: i64) -> axum::http::HeaderValue {
+    axum::http::HeaderValue::from_str(&format!("\"{version}\""))
+        .unwrap_or(axum::http::HeaderValue::from_static("\"0\""))
+}
+
+/// A JSON answer carrying the ETag of the version it shows.
+pub fn with_etag<T: serde::Serialize>(status: StatusCode, body: T, version: i64) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let mut res = (status, axum::Json(body)).into_response();
+    res.headers_mut().insert(header::ETAG, etag(version));
+    res
+}

@@ -2,7 +2,7 @@
 //! at a past instant), relationships, impact analysis, history, the tickets of an item, the
 //! items of a ticket, and inventory pushes.
 
-use crate::extract::{ApiJson, ApiPath, ApiQuery, Caller, Listing, Page};
+use crate::extract::{if_match, ApiJson, ApiPath, ApiQuery, Caller, Listing, Page};
 use crate::openapi::fails;
 use crate::problem::{ApiResult, Problem};
 use crate::WebState;
@@ -46,33 +46,16 @@ pub fn router() -> OpenApiRouter<WebState> {
         .routes(routes!(remove_ticket_ci))
 }
 
-fn etag(version: i64) -> HeaderValue {
-    HeaderValue::from_str(&format!("\"{version}\"")).unwrap_or_else(|_| HeaderValue::from_static("\"0\""))
-}
-
 fn with_etag(status: StatusCode, ci: CiView) -> Response {
-    let tag = etag(ci.version);
     let location = HeaderValue::from_str(&format!("/api/v1/cmdb/cis/{}", ci.id)).ok();
-    let mut res = (status, Json(ci)).into_response();
-    res.headers_mut().insert(header::ETAG, tag);
+    let version = ci.version;
+    let mut res = crate::extract::with_etag(status, ci, version);
     if status == StatusCode::CREATED {
         if let Some(l) = location {
             res.headers_mut().insert(header::LOCATION, l);
         }
     }
     res
-}
-
-/// The version a client says it has (`If-Match: "7"`); `*` or no header means any.
-fn if_match(headers: &HeaderMap) -> Result<Option<i64>, Problem> {
-    let Some(v) = headers.get(header::IF_MATCH) else { return Ok(None) };
-    let s = v.to_str().unwrap_or("").trim();
-    if s == "*" {
-        return Ok(None);
-    }
-    s.trim_start_matches("W/").trim_matches('"').parse().map(Some).map_err(|_| {
-        Problem::new(StatusCode::BAD_REQUEST, "invalid_if_match", "If-Match takes the ETag of the item, such as \"3\"")
-    })
 }
 
 /// An instant in a query string (RFC 3339).
@@ -285,7 +268,7 @@ async fn update_ci(
     headers: HeaderMap,
     ApiJson(body): ApiJson<CiPatch>,
 ) -> ApiResult<Response> {
-    let expected = if_match(&headers)?;
+    let expected = if_match(&headers, "the item")?;
     Ok(with_etag(StatusCode::OK, s.app.update_ci(&auth.actor, id, expected, body, "api").await?))
 }
 

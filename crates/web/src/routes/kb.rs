@@ -3,13 +3,13 @@
 //! and the articles of a ticket.
 
 use super::tickets::{file_response, Binary, TicketId};
-use crate::extract::{ApiJson, ApiPath, ApiQuery, Caller, Listing};
+use crate::extract::{if_match, ApiJson, ApiPath, ApiQuery, Caller, Listing};
 use crate::openapi::fails;
-use crate::problem::{ApiResult, Problem};
+use crate::problem::ApiResult;
 use crate::WebState;
 use axum::extract::{Multipart, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::Json;
 use opsdesk_app::kb::{
     ArticleChangeView, ArticleInput, ArticleRowView, ArticleView, AttachmentUpload, Comparison, FeedbackInput,
@@ -69,25 +69,8 @@ struct IfMatch {
 }
 
 fn with_etag(status: StatusCode, a: ArticleView) -> Response {
-    let tag = HeaderValue::from_str(&format!("\"{}\"", a.row_version)).unwrap_or(HeaderValue::from_static("\"0\""));
-    let mut res = (status, Json(a)).into_response();
-    res.headers_mut().insert(header::ETAG, tag);
-    res
-}
-
-fn if_match(headers: &HeaderMap) -> Result<Option<i64>, Problem> {
-    let Some(v) = headers.get(header::IF_MATCH) else { return Ok(None) };
-    let s = v.to_str().unwrap_or("").trim();
-    if s == "*" {
-        return Ok(None);
-    }
-    s.trim_start_matches("W/").trim_matches('"').parse().map(Some).map_err(|_| {
-        Problem::new(
-            StatusCode::BAD_REQUEST,
-            "invalid_if_match",
-            "If-Match takes the ETag of the article, such as \"3\"",
-        )
-    })
+    let version = a.row_version;
+    crate::extract::with_etag(status, a, version)
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -174,7 +157,7 @@ async fn save(
     headers: HeaderMap,
     ApiJson(body): ApiJson<UpdateArticle>,
 ) -> ApiResult<Response> {
-    let expected = if_match(&headers)?;
+    let expected = if_match(&headers, "the article")?;
     Ok(with_etag(StatusCode::OK, s.app.save_article(&auth.actor, id, expected, body).await?))
 }
 
@@ -206,7 +189,7 @@ async fn transition(
     headers: HeaderMap,
     ApiJson(body): ApiJson<TransitionArticle>,
 ) -> ApiResult<Response> {
-    let expected = if_match(&headers)?;
+    let expected = if_match(&headers, "the article")?;
     Ok(with_etag(StatusCode::OK, s.app.transition_article(&auth.actor, id, expected, body).await?))
 }
 

@@ -1,14 +1,14 @@
 //! Tickets: create, read, change (with ETag / If-Match), transitions, comments, attachments,
 //! links, watchers, and the list with the query language.
 
-use crate::extract::{ApiJson, ApiPath, ApiQuery, Caller, Listing};
+use crate::extract::{if_match, ApiJson, ApiPath, ApiQuery, Caller, Listing};
 use crate::openapi::fails;
 use crate::problem::{ApiResult, Problem};
 use crate::WebState;
 use axum::body::Body;
 use axum::extract::{Multipart, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::Json;
 use opsdesk_app::tickets::{
     AttachmentUpload, AttachmentView, CommentView, CreateTask, CreateTicket, LinkInput, LinkView, Page, Ref,
@@ -66,16 +66,10 @@ characters.";
 
 const TICKET_BODY_LIMIT: usize = 16 * 1024 * 1024;
 
-fn etag(version: i64) -> HeaderValue {
-    HeaderValue::from_str(&format!("\"{version}\"")).unwrap_or_else(|_| HeaderValue::from_static("\"0\""))
-}
-
 /// A ticket with its ETag.
 fn with_etag(status: StatusCode, t: TicketView) -> Response {
-    let tag = etag(t.version);
-    let mut res = (status, Json(t)).into_response();
-    res.headers_mut().insert(header::ETAG, tag);
-    res
+    let version = t.version;
+    crate::extract::with_etag(status, t, version)
 }
 
 /// A new ticket or task: 201 with its ETag and its URL in `Location`.
@@ -86,22 +80,6 @@ fn created(t: TicketView) -> Response {
         res.headers_mut().insert(header::LOCATION, l);
     }
     res
-}
-
-/// The version a client says it has (`If-Match: "7"`); `*` or no header means any.
-fn if_match(headers: &HeaderMap) -> Result<Option<i64>, Problem> {
-    let Some(v) = headers.get(header::IF_MATCH) else { return Ok(None) };
-    let s = v.to_str().unwrap_or("").trim();
-    if s == "*" {
-        return Ok(None);
-    }
-    s.trim_start_matches("W/").trim_matches('"').parse().map(Some).map_err(|_| {
-        Problem::new(
-            StatusCode::BAD_REQUEST,
-            "invalid_if_match",
-            "If-Match takes the ETag of the ticket, such as \"3\"",
-        )
-    })
 }
 
 /// The ticket's id (`42`) or number (`INC-1042`), in the path of every ticket operation.
@@ -233,7 +211,7 @@ async fn update(
     headers: HeaderMap,
     ApiJson(body): ApiJson<UpdateTicket>,
 ) -> ApiResult<Response> {
-    let expected = if_match(&headers)?;
+    let expected = if_match(&headers, "the ticket")?;
     Ok(with_etag(StatusCode::OK, s.app.update_ticket(&auth.actor, &id, expected, body).await?))
 }
 
@@ -256,7 +234,7 @@ async fn transition(
     headers: HeaderMap,
     ApiJson(body): ApiJson<TransitionInput>,
 ) -> ApiResult<Response> {
-    let expected = if_match(&headers)?;
+    let expected = if_match(&headers, "the ticket")?;
     Ok(with_etag(StatusCode::OK, s.app.transition_ticket(&auth.actor, &id, expected, body).await?))
 }
 

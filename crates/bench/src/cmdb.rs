@@ -198,6 +198,7 @@ pub async fn cmdb(cfg: &CmdbConfig) -> anyhow::Result<serde_json::Value> {
         })
         .collect();
     let pushed = items.len();
+    let rss_with_items = rss_mb();
     let t = Instant::now();
     let r = app
         .push_inventory(&system, InventoryInput { source: "bench".into(), items, dry_run: false })
@@ -214,6 +215,7 @@ pub async fn cmdb(cfg: &CmdbConfig) -> anyhow::Result<serde_json::Value> {
         "inventory": {"items": pushed, "seconds": inventory_secs, "created": r.created, "updated": r.updated,
                       "unchanged": r.unchanged, "conflicts": r.conflicts.len(), "rejected": r.rejected.len(),
                       "items_per_second": pushed as f64 / inventory_secs.max(1e-9)},
-        "rss_mb": {"after_load": rss_after_load, "after_impact": rss_after_impact, "after_inventory": rss_mb()},
+        "rss_mb": {"after_load": rss_after_load, "after_impact": rss_after_impact,
+                   "with_inventory_items_built": rss_with_items, "after_inventory": rss_mb()},
     }))
 }

@@ -4,7 +4,7 @@
 //! source is authoritative for are left alone; every decision says why. A dry run does all of
 //! it in a transaction that is rolled back, and answers the same report.
 
-use super::items::{check_identifiers_free, write_identifiers};
+use super::items::write_identifiers;
 use super::views::object;
 use super::{require_admin, ConflictView, DecisionView, InventoryView, ItemError, RejectionView};
 use crate::{emit, App, Result};
@@ -169,6 +169,8 @@ async fn reconcile_one(
     };
     // Find the candidates: by each identifier in priority order, or by class and name when the
     // source knows no identifier.
+    // The rows read while matching, so a match is not read twice.
+    let mut fetched: HashMap<i64, opsdesk_store::cmdb::CiRow> = HashMap::new();
     let (outcome, by_name) = if reported.is_empty() {
         let named = tx.cis_named(class.id, name.as_str()).await?;
         let o = match named.as_slice() {
@@ -194,6 +196,7 @@ async fn reconcile_one(
                     v.insert(
                         Identifiers::parse(&Value::Object(object(&row.identifiers)), "identifiers").unwrap_or_default(),
                     );
+                    fetched.insert(*ci, row);
                 }
             }
         }
@@ -247,7 +250,10 @@ async fn reconcile_one(
             }))
         }
         MatchOutcome::Existing { ci, matched_by } => {
-            let current = tx.ci_for_update(ci).await?;
+            let current = match fetched.remove(&ci) {
+                Some(row) => row,
+                None => tx.ci_for_update(ci).await?,
+            };
             let matched = if by_name { "name".to_string() } else { matched_by.as_str().to_string() };
             if current.class_id != class.id {
                 return Ok(Outcome::Conflict(ConflictView {
@@ -265,15 +271,8 @@ async fn reconcile_one(
             let stored_ids =
                 Identifiers::parse(&Value::Object(object(&current.identifiers)), "identifiers").unwrap_or_default();
             let identifiers = reported.filled_from(&stored_ids);
-            if let Err(crate::AppError::Invalid(Invalid(e))) = check_identifiers_free(tx, &identifiers, Some(ci)).await
-            {
-                let detail = e.iter().map(|e| format!("{}: {}", e.field, e.message)).collect::<Vec<_>>().join("; ");
-                return Ok(Outcome::Conflict(ConflictView {
-                    item: i,
-                    candidates: vec![ci],
-                    detail: format!("{matched} matches CI {ci}, but {detail}"),
-                }));
-            }
+            // Every reported identifier was looked up above: one carried by another item made
+            // this a conflict already, so the identifiers written here are this item's own.
             let mut changes = Map::new();
             for (k, v) in &checked.values {
                 if before_attrs.get(k) != Some(v) {
@@ -310,7 +309,9 @@ async fn reconcile_one(
             let ids = serde_json::to_string(&identifiers).unwrap_or_else(|_| "{}".into());
             let version = current.version + 1;
             tx.update_ci(ci, version, &current.name, &current.status, &attrs, &ids, now).await?;
-            write_identifiers(tx, ci, &identifiers).await?;
+            if identifiers != stored_ids {
+                write_identifiers(tx, ci, &identifiers).await?;
+            }
             tx.insert_ci_version(&NewCiVersion {
                 ci_id: ci,
                 version,

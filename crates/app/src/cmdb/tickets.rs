@@ -1,6 +1,6 @@
 //! The CIs a ticket names (affected, or the cause) and the tickets that name a CI.
 
-use super::{require_agent, CiTicketView, TicketCiView};
+use super::{require_agent, CiTicketView, ImpactQuery, ServiceView, TicketCiView, TicketImpactView};
 use crate::{emit, App, AppError, Result};
 use opsdesk_domain::{Actor, FieldError, Role};
 use opsdesk_store::Ts;
@@ -110,5 +110,25 @@ impl App {
             });
         }
         Ok(out)
+    }
+
+    /// The business services the ticket's items affect, and the people they serve.
+    pub async fn ticket_impact(&self, actor: &Actor, ticket: &str) -> Result<TicketImpactView> {
+        require_agent(actor)?;
+        let cis = self.ticket_cis(actor, ticket).await?;
+        let mut reached = std::collections::BTreeSet::new();
+        let mut services = std::collections::BTreeMap::new();
+        for c in cis {
+            let impact = self.ci_impact(actor, c.ci, &ImpactQuery::default()).await?;
+            reached.extend(impact.nodes.iter().map(|n| n.id));
+            services.extend(impact.services.into_iter().map(|s| (s.id, s.name)));
+        }
+        let ids: Vec<i64> = services.keys().copied().collect();
+        let users = self.db.service_users(&ids).await?;
+        Ok(TicketImpactView {
+            services: services.into_iter().map(|(id, name)| ServiceView { id, name }).collect(),
+            users,
+            reached: reached.len(),
+        })
     }
 }

@@ -428,3 +428,14 @@ pub fn rel_types() -> Vec<RelType> {
 pub struct CiHistory {
     pub items: Vec<HistoryEntryView>,
 }
+
+/// What the items a ticket names reach: the business services affected (downstream, 5
+/// levels, the services themselves included) and how many people those serve.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[schema(as = TicketImpact)]
+pub struct TicketImpactView {
+    pub services: Vec<ServiceView>,
+    pub users: i64,
+    /// Items reached, the ticket's own included.
+    pub reached: usize,
+}

@@ -280,6 +280,12 @@ both_backends! {
         let r = admin.send(reqwest::Method::DELETE, &format!("/api/v1/tickets/{number}/cis/{server_ci}"), None).await;
         assert_eq!(r.status, 204);
         assert_eq!(admin.get(&format!("/api/v1/tickets/{number}/cis")).await.body["items"].as_array().map(Vec::len), Some(1));
+        // What the ticket's items affect: the named service itself, and the people it serves.
+        let impact = admin.get(&format!("/api/v1/tickets/{number}/impact")).await;
+        assert_eq!(impact.status, 200, "{:?}", impact.body);
+        assert_eq!(impact.body["services"], json!([{"id": crm, "name": "CRM"}]));
+        assert_eq!(impact.body["users"], 1);
+        requester.get(&format!("/api/v1/tickets/{number}/impact")).await.assert_problem(403, "forbidden");
         server.stop().await;
     }
 

@@ -13,7 +13,7 @@ use axum::Json;
 use opsdesk_app::cmdb::{
     CiHistory, CiInput, CiPatch, CiTicketView, CiVersionView, CiView, ClassInput, ClassView, HistoryEntryView,
     ImpactQuery, ImpactView, InventoryInput, InventoryView, ListCis, RelationshipInput, RelationshipView, RuleInput,
-    RuleView, TicketCiInput, TicketCiView,
+    RuleView, TicketCiInput, TicketCiView, TicketImpactView,
 };
 use opsdesk_domain::cmdb::{Direction, RelType};
 use opsdesk_domain::FieldError;
@@ -44,6 +44,7 @@ pub fn router() -> OpenApiRouter<WebState> {
         .routes(routes!(push_inventory).layer(axum::extract::DefaultBodyLimit::max(INVENTORY_BODY_LIMIT)))
         .routes(routes!(ticket_cis, add_ticket_ci))
         .routes(routes!(remove_ticket_ci))
+        .routes(routes!(ticket_impact))
 }
 
 fn with_etag(status: StatusCode, ci: CiView) -> Response {
@@ -474,4 +475,20 @@ async fn remove_ticket_ci(
 ) -> ApiResult<StatusCode> {
     s.app.remove_ticket_ci(&auth.actor, &id, ci).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(
+    get, path = "/api/v1/tickets/{id}/impact", tag = "cmdb", operation_id = "getTicketImpact",
+    summary = "What a ticket's items affect",
+    description = "Agents and admins. The business services the ticket's configuration items reach downstream (5 levels; \
+a named service counts itself) and how many people those services serve.",
+    params(("id" = String, Path, description = "The ticket's id or number.")),
+    responses((status = 200, description = "The services affected.", body = TicketImpactView), fails::Forbidden, fails::NotFound),
+)]
+async fn ticket_impact(
+    State(s): State<WebState>,
+    Caller(auth): Caller,
+    ApiPath(id): ApiPath<String>,
+) -> ApiResult<Json<TicketImpactView>> {
+    Ok(Json(s.app.ticket_impact(&auth.actor, &id).await?))
 }

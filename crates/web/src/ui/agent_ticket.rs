@@ -93,6 +93,8 @@ pub struct TicketPage {
     mail: Vec<super::agent_mail::MailRow>,
     process: super::agent_process::ProcessPanel,
     cis: Vec<opsdesk_app::cmdb::TicketCiView>,
+    /// What the named items affect; none when nothing is named.
+    ci_impact: Option<opsdesk_app::cmdb::TicketImpactView>,
 }
 
 fn s_opt(v: Option<i64>) -> String {
@@ -249,6 +251,7 @@ pub(crate) async fn render(s: &WebState, auth: &Authenticated, number: &str, out
         mail: super::agent_mail::ticket_mail_rows(app, actor, &t.number).await,
         process: super::agent_process::ProcessPanel::of(app, actor, &t, &mut names).await,
         cis: super::agent_ticket_cis::ticket_cis(app, actor, &t.number).await,
+        ci_impact: super::agent_ticket_cis::ticket_impact(app, actor, &t.number).await,
         t,
     };
     page.into_response()

@@ -11,7 +11,7 @@ use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::post;
 use axum::Router;
-use opsdesk_app::cmdb::{TicketCiInput, TicketCiView};
+use opsdesk_app::cmdb::{TicketCiInput, TicketCiView, TicketImpactView};
 use opsdesk_app::App;
 use opsdesk_domain::Actor;
 
@@ -27,6 +27,16 @@ pub async fn ticket_cis(app: &App, actor: &Actor, number: &str) -> Vec<TicketCiV
         .await
         .map_err(|e| tracing::warn!(error = %e, "the ticket page shows no configuration items"))
         .unwrap_or_default()
+}
+
+/// What the named items affect, for the card; none when nothing is named or it cannot be
+/// read.
+pub async fn ticket_impact(app: &App, actor: &Actor, number: &str) -> Option<TicketImpactView> {
+    app.ticket_impact(actor, number)
+        .await
+        .map_err(|e| tracing::warn!(error = %e, "the ticket page shows no impact"))
+        .ok()
+        .filter(|i| i.reached > 0)
 }
 
 async fn add(State(s): State<WebState>, Path(number): Path<String>, post: FormPost) -> Response {

@@ -117,6 +117,15 @@ both_backends! {
         assert_eq!(now.version, 2);
         assert_eq!(Value::Object(now.attributes), json!({"cpu_count": 16}));
         assert!(html.contains("cpu_count: 8 → 16"), "the history says what changed: {html}");
+        // The page reads the item as it was at an instant.
+        let then = made.created_at.0.to_string();
+        let (status, html) = page(&agent, &format!("{path}?at={then}")).await;
+        assert_eq!(status, 200, "{html}");
+        assert!(html.contains("id=\"as-it-was\"") && html.contains("cpu_count: 8") && html.contains("version 1"), "{html}");
+        let (_, html) = page(&agent, &format!("{path}?at=2001-01-01T00:00")).await;
+        assert!(html.contains("did not exist yet"), "{html}");
+        let (_, html) = page(&agent, &format!("{path}?at=last%20week")).await;
+        assert!(html.contains("id=\"at-error\""), "{html}");
         // The same form again is stale: nothing is saved and the typed values are shown.
         let stale = [("version", "1"), ("name", "renamed"), ("status", "live"), ("attributes", "")];
         let (status, _, html) = post_form(&agent, &path, &stale, true).await;

@@ -41,7 +41,20 @@ pub fn router() -> Router<WebState> {
 struct ViewQuery {
     direction: Option<String>,
     depth: Option<u32>,
+    /// Read the item and its impact as they were then (`2026-12-01T09:00`, UTC).
+    at: Option<String>,
     ok: Option<String>,
+}
+
+/// An instant typed in the page's `at` field: RFC 3339, or a `datetime-local` value read as
+/// UTC.
+fn instant(raw: &str) -> Option<opsdesk_store::Ts> {
+    let raw = raw.trim();
+    if let Ok(t) = raw.parse::<jiff::Timestamp>() {
+        return Some(opsdesk_store::Ts(t));
+    }
+    let civil = raw.parse::<jiff::civil::DateTime>().ok()?;
+    civil.to_zoned(jiff::tz::TimeZone::UTC).ok().map(|z| opsdesk_store::Ts(z.timestamp()))
 }
 
 const DEFAULT_DEPTH: u32 = 5;
@@ -92,6 +105,12 @@ struct CiPage {
     history: Vec<HistoryRow>,
     tickets: Vec<CiTicketView>,
     impact: Option<ImpactView>,
+    /// The instant the page reads the past at (shown), what the item was then, and whether
+    /// the typed instant was unreadable.
+    at: Option<(opsdesk_store::Ts, String)>,
+    at_value: String,
+    then: Option<Option<opsdesk_app::cmdb::CiVersionView>>,
+    at_error: bool,
     graph: Option<Graph>,
     upstream: bool,
     depth: u32,
@@ -195,10 +214,19 @@ async fn render(s: &WebState, auth: &Authenticated, id: i64, view: ViewQuery, ou
     let depends_on = relationships.iter().filter(|r| r.source == id).map(row).collect();
     let needed_by = relationships.iter().filter(|r| r.source != id).map(row).collect();
     let upstream = view.direction.as_deref().and_then(Direction::parse) == Some(Direction::Upstream);
+    let typed_at = view.at.clone().filter(|a| !a.trim().is_empty());
+    let at = typed_at.as_deref().and_then(instant).map(|t| (t, t.0.strftime("%Y-%m-%d %H:%M:%S UTC").to_string()));
+    // The item as it was then: `None` also when it did not exist yet (the page says so).
+    let then = match &at {
+        Some((t, _)) => Some(app.ci_at(actor, id, *t).await.ok()),
+        None => None,
+    };
+    let at_error = typed_at.is_some() && at.is_none();
     let depth = view.depth.unwrap_or(DEFAULT_DEPTH).clamp(1, MAX_DEPTH);
     let query = ImpactQuery {
         direction: if upstream { Direction::Upstream } else { Direction::Downstream },
         depth,
+        at: at.as_ref().map(|(t, _)| *t),
         ..Default::default()
     };
     let impact = app
@@ -257,6 +285,10 @@ async fn render(s: &WebState, auth: &Authenticated, id: i64, view: ViewQuery, ou
         history,
         tickets,
         impact,
+        at_value: typed_at.clone().unwrap_or_default(),
+        at,
+        then,
+        at_error,
         graph,
         upstream,
         depth,

@@ -128,7 +128,7 @@ fn validation_names_every_field() {
     let got = errors(json!({
         "name": " ",
         "conditions": {
-            "kinds": ["incident", "change"], "priorities": ["P9"], "desk_ids": [0],
+            "kinds": ["incident", "release"], "priorities": ["P9"], "desk_ids": [0],
             "custom_fields": {"Bad Key": 1}
         },
         "targets": {"first_response": "2d", "resolution": "0s", "next_response": "x"},

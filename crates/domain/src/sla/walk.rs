@@ -58,6 +58,33 @@ impl BusinessCalendar {
         self.add_nanos(t, 0)
     }
 
+    /// Whether every instant of `[start, end)` is working time (a change window that lies
+    /// inside a CI's maintenance window).
+    pub fn covers(&self, start: Timestamp, end: Timestamp) -> bool {
+        end <= start || self.between_nanos(start, end) == end.as_nanosecond() - start.as_nanosecond()
+    }
+
+    /// The end of the stretch of working time that contains `t` (touching intervals joined,
+    /// looking at most 400 days ahead), or `None` when `t` is not working time.
+    pub fn working_until(&self, t: Timestamp) -> Option<Timestamp> {
+        if self.always {
+            return Some(Timestamp::MAX);
+        }
+        let t_sec = secs_floor(t.as_nanosecond());
+        let mut w = Walker::new(self, t_sec, 400);
+        let mut end: Option<i64> = None;
+        while let Some((s, e)) = w.next() {
+            match end {
+                None if e <= t_sec => {}
+                None if s <= t_sec => end = Some(e),
+                None => return None,
+                Some(cur) if s <= cur => end = Some(cur.max(e)),
+                Some(_) => break,
+            }
+        }
+        end.and_then(|e| Timestamp::from_second(e).ok())
+    }
+
     pub(crate) fn add_nanos(&self, start: Timestamp, d_ns: i128) -> Result<Timestamp, CalendarError> {
         let t = start.as_nanosecond();
         let d_ns = d_ns.max(0);

@@ -22,6 +22,8 @@ pub enum DetailType {
     Text { max: usize },
     /// A yes/no flag (absent means no).
     Flag,
+    /// One of a fixed list of values (absent means none chosen yet).
+    Choice { options: &'static [&'static str] },
 }
 
 /// A rule across a detail record's fields; names the field to blame.
@@ -50,7 +52,7 @@ impl DetailSpec {
             .map(|f| {
                 let v = stored.get(f.name).cloned().unwrap_or(match f.field_type {
                     DetailType::Flag => Value::Bool(false),
-                    DetailType::Text { .. } => Value::Null,
+                    DetailType::Text { .. } | DetailType::Choice { .. } => Value::Null,
                 });
                 (f.name.to_string(), v)
             })
@@ -96,6 +98,15 @@ impl DetailSpec {
                 }
                 (DetailType::Flag, Value::Null) => {
                     out.insert(key.clone(), Value::Bool(false));
+                }
+                (DetailType::Choice { .. }, Value::Null) => {
+                    out.insert(key.clone(), Value::Null);
+                }
+                (DetailType::Choice { options }, Value::String(s)) if options.contains(&s.trim()) => {
+                    out.insert(key.clone(), Value::String(s.trim().into()));
+                }
+                (DetailType::Choice { options }, _) => {
+                    c.push(FieldError::new(path, "invalid_choice", format!("{key} is one of {}", options.join(", "))))
                 }
                 (DetailType::Text { .. }, _) => c.push(FieldError::new(path, "invalid_type", format!("{key} is text"))),
                 (DetailType::Flag, _) => {

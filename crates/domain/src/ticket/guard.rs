@@ -35,6 +35,8 @@ pub enum Fact {
     Approval,
     OpenTasks,
     Predecessors,
+    /// A change's type, risk class, schedule and unresolved conflicts.
+    Change,
 }
 
 /// The state of a ticket's most recent approval, as guards see it.
@@ -59,11 +61,21 @@ pub struct GuardFacts {
     pub open_tasks: Vec<String>,
     /// Numbers of the tasks this task waits for that are not done yet.
     pub waiting_on: Vec<String>,
+    /// A change's facts (changes only).
+    pub change: Option<crate::change::ChangeFacts>,
 }
 
 impl GuardFacts {
     pub fn new(from: Status, to: Status) -> Self {
-        GuardFacts { from, to, detail: Map::new(), approval: None, open_tasks: Vec::new(), waiting_on: Vec::new() }
+        GuardFacts {
+            from,
+            to,
+            detail: Map::new(),
+            approval: None,
+            open_tasks: Vec::new(),
+            waiting_on: Vec::new(),
+            change: None,
+        }
     }
 }
 

@@ -18,6 +18,7 @@ pub enum Kind {
     ServiceRequest,
     Problem,
     Task,
+    Change,
 }
 
 /// The declaration of a kind.
@@ -51,6 +52,9 @@ pub struct KindDef {
     pub flags_on_enter: &'static [(Status, &'static str)],
     /// Entering this status starts the desk's or category's approval template.
     pub approval_status: Option<Status>,
+    /// Where a ticket waiting in `approval_status` goes when its approval is granted, and
+    /// when it is rejected.
+    pub approval_outcome: Option<(Status, Status)>,
     /// Whether requesters see tickets of this kind and hear about them (tasks are internal).
     pub requester_facing: bool,
     /// Whether the kind lives only under a parent ticket (tasks), created through the parent.
@@ -68,7 +72,7 @@ impl KindDef {
 }
 
 impl Kind {
-    pub const ALL: [Kind; 4] = [Kind::Incident, Kind::ServiceRequest, Kind::Problem, Kind::Task];
+    pub const ALL: [Kind; 5] = [Kind::Incident, Kind::ServiceRequest, Kind::Problem, Kind::Task, Kind::Change];
 
     /// The one registration of every kind.
     pub fn def(self) -> &'static KindDef {
@@ -77,6 +81,7 @@ impl Kind {
             Kind::ServiceRequest => &kinds::service_request::DEF,
             Kind::Problem => &kinds::problem::DEF,
             Kind::Task => &kinds::task::DEF,
+            Kind::Change => &kinds::change::DEF,
         }
     }
 

@@ -30,6 +30,12 @@ pub enum Status {
     KnownError,
     Open,
     Done,
+    Draft,
+    Assessment,
+    Scheduled,
+    Implementing,
+    Review,
+    Failed,
 }
 
 /// What a status means across kinds: new (nobody has picked it up), open (being worked),
@@ -84,7 +90,7 @@ pub enum StatusClass {
 }
 
 impl Status {
-    pub const ALL: [Status; 17] = [
+    pub const ALL: [Status; 23] = [
         Status::New,
         Status::Assigned,
         Status::InProgress,
@@ -102,6 +108,12 @@ impl Status {
         Status::KnownError,
         Status::Open,
         Status::Done,
+        Status::Draft,
+        Status::Assessment,
+        Status::Scheduled,
+        Status::Implementing,
+        Status::Review,
+        Status::Failed,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -123,6 +135,12 @@ impl Status {
             Status::KnownError => "known_error",
             Status::Open => "open",
             Status::Done => "done",
+            Status::Draft => "draft",
+            Status::Assessment => "assessment",
+            Status::Scheduled => "scheduled",
+            Status::Implementing => "implementing",
+            Status::Review => "review",
+            Status::Failed => "failed",
         }
     }
 

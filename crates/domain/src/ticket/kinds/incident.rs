@@ -37,6 +37,7 @@ pub static DEF: KindDef = KindDef {
     detail: DetailSpec::NONE,
     flags_on_enter: &[],
     approval_status: None,
+    approval_outcome: None,
     requester_facing: true,
     child: false,
 };

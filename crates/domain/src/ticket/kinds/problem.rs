@@ -53,6 +53,7 @@ pub static DEF: KindDef = KindDef {
     },
     flags_on_enter: &[(KnownError, "known_error")],
     approval_status: None,
+    approval_outcome: None,
     requester_facing: true,
     child: false,
 };

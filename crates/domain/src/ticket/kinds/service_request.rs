@@ -40,6 +40,7 @@ pub static DEF: KindDef = KindDef {
     detail: DetailSpec::NONE,
     flags_on_enter: &[],
     approval_status: Some(AwaitingApproval),
+    approval_outcome: Some((Fulfilling, Rejected)),
     requester_facing: true,
     child: false,
 };

@@ -31,6 +31,7 @@ pub static DEF: KindDef = KindDef {
     detail: DetailSpec::NONE,
     flags_on_enter: &[],
     approval_status: None,
+    approval_outcome: None,
     requester_facing: false,
     child: true,
 };

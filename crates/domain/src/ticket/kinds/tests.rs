@@ -110,7 +110,8 @@ fn names_round_trip() {
     assert_eq!(Kind::parse("task").unwrap(), Kind::Task);
     assert_eq!(Kind::from_prefix("inc"), Some(Kind::Incident));
     assert_eq!(Kind::from_prefix("TSK"), Some(Kind::Task));
-    assert!(Kind::parse("change").is_err());
+    assert_eq!(Kind::parse("RFC").unwrap(), Kind::Change);
+    assert!(Kind::parse("release").is_err());
     assert_eq!(Status::Fulfilled.class(), StatusClass::Resolved);
     assert!(!Status::Rejected.is_open());
     assert!(Status::OnHold.is_open());

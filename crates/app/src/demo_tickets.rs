@@ -196,7 +196,7 @@ impl App {
                     Kind::Problem => {
                         &[Status::Assessed, Status::RootCauseAnalysis, Status::KnownError, Status::Resolved]
                     }
-                    Kind::Task => &[],
+                    Kind::Task | Kind::Change => &[],
                 };
                 let steps = ((age * 4.5) as usize + rng.gen_range(0..2)).min(path.len());
                 for (k, to) in path.iter().take(steps).enumerate() {

@@ -208,6 +208,10 @@ impl PartialSchema for DetailSchema {
                     DetailType::Flag => ObjectBuilder::new()
                         .schema_type(utoipa::openapi::schema::SchemaType::from_iter([Type::Boolean, Type::Null]))
                         .description(Some(format!("{} ({}).", f.label, k.as_str()))),
+                    DetailType::Choice { options } => ObjectBuilder::new()
+                        .schema_type(utoipa::openapi::schema::SchemaType::from_iter([Type::String, Type::Null]))
+                        .enum_values(Some(options.iter().copied().map(Some).chain([None::<&str>])))
+                        .description(Some(format!("{} ({}).", f.label, k.as_str()))),
                 };
                 o = o.property(f.name, prop);
             }

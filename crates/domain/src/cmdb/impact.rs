@@ -54,6 +54,8 @@ pub struct Walk {
     seen_edges: HashSet<i64>,
     frontier: Vec<i64>,
     level: u32,
+    /// The CI each reached CI was first reached from.
+    parent: HashMap<i64, i64>,
 }
 
 impl Walk {
@@ -69,6 +71,7 @@ impl Walk {
             seen_edges: HashSet::new(),
             frontier: vec![start],
             level: 0,
+            parent: HashMap::new(),
         }
     }
 
@@ -101,6 +104,7 @@ impl Walk {
             self.edges.push(e);
             if let std::collections::hash_map::Entry::Vacant(v) = self.depth_of.entry(to) {
                 v.insert(next_depth);
+                self.parent.insert(to, from);
                 self.order.push(to);
                 next.push(to);
             }
@@ -112,6 +116,22 @@ impl Walk {
     /// The reached CIs with their depth, the start first.
     pub fn nodes(&self) -> Vec<(i64, u32)> {
         self.order.iter().map(|id| (*id, self.depth_of[id])).collect()
+    }
+
+    /// The CIs from the start to `id` along the edges that first reached it, both ends
+    /// included; empty when `id` was not reached.
+    pub fn path_to(&self, id: i64) -> Vec<i64> {
+        if !self.depth_of.contains_key(&id) {
+            return Vec::new();
+        }
+        let mut path = vec![id];
+        let mut at = id;
+        while let Some(p) = self.parent.get(&at) {
+            path.push(*p);
+            at = *p;
+        }
+        path.reverse();
+        path
     }
 
     pub fn edges(&self) -> &[Edge] {

@@ -28,6 +28,8 @@ pub struct DetailRow {
     pub label: &'static str,
     pub flag: bool,
     pub max: usize,
+    /// A choice's values (empty for text and flags).
+    pub options: &'static [&'static str],
     pub value: String,
     pub checked: bool,
 }
@@ -73,7 +75,11 @@ impl ProcessPanel {
                     flag: f.field_type == DetailType::Flag,
                     max: match f.field_type {
                         DetailType::Text { max } => max,
-                        DetailType::Flag => 0,
+                        DetailType::Flag | DetailType::Choice { .. } => 0,
+                    },
+                    options: match f.field_type {
+                        DetailType::Choice { options } => options,
+                        _ => &[],
                     },
                     value: v.and_then(Value::as_str).unwrap_or_default().to_string(),
                     checked: v.and_then(Value::as_bool).unwrap_or(false),
@@ -142,6 +148,10 @@ async fn save_detail(State(s): State<WebState>, Path(number): Path<String>, post
             DetailType::Flag => Value::Bool(fields.has(&format!("detail.{}", f.name))),
             DetailType::Text { .. } => match fields.get(&format!("detail.{}", f.name)) {
                 Some(x) => Value::String(x.replace("\r\n", "\n")),
+                None => Value::Null,
+            },
+            DetailType::Choice { .. } => match fields.get(&format!("detail.{}", f.name)).filter(|x| !x.is_empty()) {
+                Some(x) => Value::String(x.to_string()),
                 None => Value::Null,
             },
         };

@@ -1,0 +1,203 @@
+//! Change management's storage: each change's record beside its ticket, the windows the
+//! conflict check and the calendar read, and the settings around them (templates, blackouts,
+//! maintenance windows, questionnaires, approval policies, calendar feeds).
+
+mod settings;
+
+pub use settings::{ApprovalPolicyRow, BlackoutRow, ChangeTemplateRow, NewBlackout, NewChangeTemplate};
+
+use crate::cmdb::{id_list, IN_CHUNK};
+use crate::{Db, Result, Ts, Tx};
+
+/// A change's own record.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct ChangeRow {
+    pub ticket_id: i64,
+    pub change_type: String,
+    pub template_id: Option<i64>,
+    pub planned_start: Option<Ts>,
+    pub planned_end: Option<Ts>,
+    pub actual_start: Option<Ts>,
+    pub actual_end: Option<Ts>,
+    /// JSON object: question key → answer value.
+    pub risk_answers: String,
+    pub risk_score: i64,
+    pub risk_class: String,
+    /// JSON array of the factors.
+    pub risk_factors: String,
+    pub override_reason: Option<String>,
+    /// JSON array of the conflict keys the override covers.
+    pub override_keys: Option<String>,
+    pub override_by: Option<i64>,
+    pub override_at: Option<Ts>,
+    pub updated_at: Ts,
+}
+
+/// A change whose planned window overlaps a range, with what the calendar and the conflict
+/// check need of its ticket.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct ScheduledChange {
+    pub ticket_id: i64,
+    pub number: String,
+    pub title: String,
+    pub status: String,
+    pub desk_id: i64,
+    pub group_id: Option<i64>,
+    pub assignee_id: Option<i64>,
+    pub change_type: String,
+    pub risk_class: String,
+    pub planned_start: Ts,
+    pub planned_end: Ts,
+}
+
+/// A past change as the risk history and the reports see it.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct FinishedChange {
+    pub ticket_id: i64,
+    pub change_type: String,
+    pub status: String,
+    pub created_at: Ts,
+    pub actual_start: Option<Ts>,
+    /// The review's outcome, from the detail record (JSON), when recorded.
+    pub detail: Option<String>,
+    /// How many incidents name this change as their cause.
+    pub incidents: i64,
+}
+
+const CHANGE_COLUMNS: &str = "ticket_id, change_type, template_id, planned_start, planned_end, actual_start, \
+     actual_end, risk_answers, risk_score, risk_class, risk_factors, override_reason, override_keys, override_by, \
+     override_at, updated_at";
+
+/// The statuses in which a change holds its window (it may still happen).
+pub const HOLDING_STATUSES: &str = "'assessment', 'awaiting_approval', 'scheduled', 'implementing'";
+
+impl Db {
+    pub async fn change(&self, ticket: i64) -> Result<Option<ChangeRow>> {
+        let sql = format!("SELECT {CHANGE_COLUMNS} FROM changes WHERE ticket_id = $1");
+        Ok(on_read!(self, |p| sqlx::query_as(&sql).bind(ticket).fetch_optional(p).await?))
+    }
+
+    /// Changes holding a window that overlaps `[from, to)` (touching is not overlapping),
+    /// earliest first, at most `limit`. `statuses` is an SQL list of quoted statuses.
+    pub async fn changes_overlapping(
+        &self,
+        from: Ts,
+        to: Ts,
+        statuses: &str,
+        limit: i64,
+    ) -> Result<Vec<ScheduledChange>> {
+        // The index on planned_start is searched from `from` less the longest window, so
+        // that only changes that can reach into the range are read.
+        let longest: Option<i64> =
+            on_read!(self, |p| sqlx::query_scalar("SELECT MAX(window_len) FROM changes").fetch_one(p).await?);
+        let lower = Ts::from_micros(from.micros().saturating_sub(longest.unwrap_or(0)));
+        let sql = format!(
+            "SELECT c.ticket_id, t.number, t.title, t.status, t.desk_id, t.group_id, t.assignee_id, c.change_type, \
+             c.risk_class, c.planned_start, c.planned_end FROM changes c JOIN tickets t ON t.id = c.ticket_id \
+             WHERE c.planned_start >= $1 AND c.planned_start < $2 AND c.planned_end > $3 AND t.status IN ({statuses}) \
+             ORDER BY c.planned_start, c.ticket_id LIMIT $4"
+        );
+        Ok(on_read!(self, |p| sqlx::query_as(&sql).bind(lower).bind(to).bind(from).bind(limit).fetch_all(p).await?))
+    }
+
+    /// The affected CIs of each of `tickets`: (ticket, CI).
+    pub async fn change_cis(&self, tickets: &[i64]) -> Result<Vec<(i64, i64)>> {
+        let mut out = Vec::new();
+        for chunk in tickets.chunks(IN_CHUNK) {
+            let sql = format!(
+                "SELECT ticket_id, ci_id FROM ticket_cis WHERE ticket_id IN ({}) AND role = 'affected'",
+                id_list(chunk)
+            );
+            let rows: Vec<(i64, i64)> = on_read!(self, |p| sqlx::query_as(&sql).persistent(false).fetch_all(p).await?);
+            out.extend(rows);
+        }
+        Ok(out)
+    }
+
+    /// Finished changes of a template or on any of the CIs (the risk history), excluding one.
+    pub async fn similar_changes(
+        &self,
+        template: Option<i64>,
+        cis: &[i64],
+        except: i64,
+    ) -> Result<Vec<FinishedChange>> {
+        let by_ci = if cis.is_empty() {
+            "0 = 1".to_string()
+        } else {
+            format!(
+                "c.ticket_id IN (SELECT ticket_id FROM ticket_cis WHERE role = 'affected' AND ci_id IN ({}))",
+                id_list(&cis[..cis.len().min(IN_CHUNK)])
+            )
+        };
+        let by_template = match template {
+            Some(t) => format!("c.template_id = {t}"),
+            None => "0 = 1".to_string(),
+        };
+        let sql = format!(
+            "{FINISHED_SELECT} WHERE ({by_template} OR {by_ci}) AND c.ticket_id <> $1 \
+             AND t.status IN ('review', 'failed', 'closed') ORDER BY c.ticket_id DESC LIMIT 500"
+        );
+        Ok(on_read!(self, |p| sqlx::query_as(&sql).persistent(false).bind(except).fetch_all(p).await?))
+    }
+
+    /// Changes logged in `[from, to)`, for the reports.
+    pub async fn changes_logged(&self, from: Ts, to: Ts) -> Result<Vec<FinishedChange>> {
+        let sql = format!("{FINISHED_SELECT} WHERE t.created_at >= $1 AND t.created_at < $2 ORDER BY c.ticket_id");
+        Ok(on_read!(self, |p| sqlx::query_as(&sql).bind(from).bind(to).fetch_all(p).await?))
+    }
+}
+
+const FINISHED_SELECT: &str = "SELECT c.ticket_id, c.change_type, t.status, t.created_at, c.actual_start, \
+     (SELECT d.data FROM ticket_details d WHERE d.ticket_id = c.ticket_id) AS detail, \
+     (SELECT COUNT(*) FROM ticket_links l WHERE l.target_id = c.ticket_id AND l.link_type = 'caused_by') AS incidents \
+     FROM changes c JOIN tickets t ON t.id = c.ticket_id";
+
+impl Tx {
+    pub async fn change_for_update(&mut self, ticket: i64) -> Result<Option<ChangeRow>> {
+        let sql = format!("SELECT {CHANGE_COLUMNS} FROM changes WHERE ticket_id = $1");
+        Ok(on_tx!(self, |c| sqlx::query_as(&sql).bind(ticket).fetch_optional(c).await?))
+    }
+
+    /// Writes a change's record (insert or replace).
+    pub async fn put_change(&mut self, r: &ChangeRow) -> Result<()> {
+        let len = match (r.planned_start, r.planned_end) {
+            (Some(s), Some(e)) => Some(e.micros() - s.micros()),
+            _ => None,
+        };
+        on_tx!(self, |c| sqlx::query(
+            "INSERT INTO changes (ticket_id, change_type, template_id, planned_start, planned_end, window_len, \
+             actual_start, actual_end, risk_answers, risk_score, risk_class, risk_factors, override_reason, \
+             override_keys, override_by, override_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) \
+             ON CONFLICT (ticket_id) DO UPDATE SET change_type = excluded.change_type, \
+             template_id = excluded.template_id, planned_start = excluded.planned_start, \
+             planned_end = excluded.planned_end, window_len = excluded.window_len, \
+             actual_start = excluded.actual_start, actual_end = excluded.actual_end, \
+             risk_answers = excluded.risk_answers, risk_score = excluded.risk_score, \
+             risk_class = excluded.risk_class, risk_factors = excluded.risk_factors, \
+             override_reason = excluded.override_reason, override_keys = excluded.override_keys, \
+             override_by = excluded.override_by, override_at = excluded.override_at, updated_at = excluded.updated_at"
+        )
+        .bind(r.ticket_id)
+        .bind(&r.change_type)
+        .bind(r.template_id)
+        .bind(r.planned_start)
+        .bind(r.planned_end)
+        .bind(len)
+        .bind(r.actual_start)
+        .bind(r.actual_end)
+        .bind(&r.risk_answers)
+        .bind(r.risk_score)
+        .bind(&r.risk_class)
+        .bind(&r.risk_factors)
+        .bind(&r.override_reason)
+        .bind(&r.override_keys)
+        .bind(r.override_by)
+        .bind(r.override_at)
+        .bind(r.updated_at)
+        .execute(c)
+        .await
+        .map(|_| ())?);
+        Ok(())
+    }
+}

@@ -6,7 +6,6 @@ use super::start::open_stage;
 use super::{refusal, to_domain};
 use crate::{emit, App, AppError, Result};
 use opsdesk_domain::approval::{parse_comment, Decision, Delegation, Progress, StageState};
-use opsdesk_domain::ticket::Status;
 use opsdesk_domain::{Actor, FieldError};
 use opsdesk_store::approvals::{ApprovalRecord, NewDecision, TICKET};
 use opsdesk_store::audit::NewAuditEntry;
@@ -146,10 +145,12 @@ async fn apply_outcome(tx: &mut Tx, actor: &Actor, rec: &ApprovalRecord, approve
         return Ok(());
     }
     let ticket = tx.ticket_for_update(rec.approval.subject_id).await?;
-    if ticket.status != Status::AwaitingApproval {
+    let def = ticket.kind.def();
+    let (Some(waiting), Some((granted, refused))) = (def.approval_status, def.approval_outcome) else { return Ok(()) };
+    if ticket.status != waiting {
         return Ok(());
     }
-    let to = if approved { Status::Fulfilling } else { Status::Rejected };
+    let to = if approved { granted } else { refused };
     crate::tickets::transition::move_ticket(tx, actor, &ticket, to, None, None, true, now).await?;
     Ok(())
 }

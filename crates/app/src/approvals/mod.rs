@@ -11,7 +11,7 @@ mod mail;
 mod nudge;
 mod schema;
 mod settings;
-mod start;
+pub(crate) mod start;
 mod templates;
 mod view;
 

@@ -199,11 +199,44 @@ pub(crate) async fn start_template_approval(tx: &mut Tx, actor: &Actor, ticket: 
     Ok(())
 }
 
+/// Starts the approval policy of a change's type and risk class, unless an approval is
+/// pending or was already granted. A change without a policy waits for an agent to start one.
+pub(crate) async fn start_change_approval(tx: &mut Tx, actor: &Actor, ticket: &Ticket, now: Ts) -> Result<()> {
+    if !tx.pending_approvals_of(TICKET, ticket.id).await?.is_empty()
+        || tx.latest_approval_state(ticket.id).await? == Some(opsdesk_domain::approval::ApprovalState::Approved)
+            && ticket.status == Status::Implementing
+    {
+        return Ok(());
+    }
+    let Some(change) = tx.change_for_update(ticket.id).await? else { return Ok(()) };
+    let Some(policy) = tx.change_approval_policy_for(&change.change_type, &change.risk_class).await? else {
+        return Ok(());
+    };
+    let stages: serde_json::Value =
+        serde_json::from_str(&policy.stages).map_err(|e| AppError::Internal(format!("policy stages: {e}")))?;
+    let spec = ApprovalSpec::parse(&json!({ "stages": stages }))?;
+    let stages = resolve(tx, &spec, ticket.requester_id, false).await?;
+    if stages.is_empty() {
+        tracing::warn!(ticket = ticket.id, policy = policy.id, "change approval policy has no active approver");
+        return Ok(());
+    }
+    insert_approval(tx, actor, ticket, None, &stages, now).await?;
+    Ok(())
+}
+
 /// What a ticket's move means for its approvals: entering `awaiting_approval` starts the
 /// template; leaving the open statuses (cancelled, closed, resolved) withdraws a pending
 /// approval, so nobody is asked, reminded or escalated for it any more.
 pub(crate) async fn on_ticket_moved(tx: &mut Tx, actor: &Actor, from: Status, ticket: &Ticket, now: Ts) -> Result<()> {
-    if ticket.status == Status::AwaitingApproval && from != ticket.status {
+    if ticket.kind == Kind::Change {
+        // A change asks its CAB on entering awaiting approval; an emergency change implemented
+        // before it was scheduled asks its emergency CAB at once, to approve afterwards.
+        let asks = ticket.status == Status::AwaitingApproval
+            || ticket.status == Status::Implementing && from != Status::Scheduled;
+        if asks && from != ticket.status {
+            return start_change_approval(tx, actor, ticket, now).await;
+        }
+    } else if ticket.status == Status::AwaitingApproval && from != ticket.status {
         return start_template_approval(tx, actor, ticket, now).await;
     }
     if ticket.status.is_open() {

@@ -59,6 +59,8 @@ impl App {
             .await?;
         }
         tx.commit().await?;
+        // A change's risk counts what its CIs reach.
+        self.rescore_change(t.id).await?;
         self.ticket_cis_of(t.id).await
     }
 
@@ -71,6 +73,7 @@ impl App {
         }
         emit(&mut tx, "ticket.ci_removed", format!("ticket:{}", t.id), actor, json!({"ci": ci}), now).await?;
         tx.commit().await?;
+        self.rescore_change(t.id).await?;
         Ok(())
     }
 

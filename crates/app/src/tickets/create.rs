@@ -54,6 +54,9 @@ pub struct CreateTicket {
     /// The kind's own fields (a problem's `root_cause`, `workaround`, `known_error`).
     #[schema(value_type = Option<crate::schema::DetailSchema>)]
     pub detail: Option<Map<String, Value>>,
+    /// A change's own fields (changes only): type, template, planned window, plans, risk
+    /// answers, affected CIs.
+    pub change: Option<crate::changes::ChangeInput>,
 }
 
 /// Fields only agents may set when logging a ticket.
@@ -87,6 +90,13 @@ impl App {
     }
 
     pub(crate) async fn create_ticket_at(&self, actor: &Actor, input: CreateTicket, now: Ts) -> Result<TicketView> {
+        match Kind::parse(&input.kind) {
+            Ok(Kind::Change) => return self.create_change(actor, input).await,
+            _ if input.change.is_some() => {
+                return Err(FieldError::new("change", "not_applicable", "only a change has a change object").into())
+            }
+            _ => {}
+        }
         let prepared = self.prepare_ticket(actor, input, now, &mut Lookups::default()).await?;
         let t = self.insert_grouped(actor, prepared, now).await?;
         self.with_detail(TicketView::from(&t)).await

@@ -27,6 +27,10 @@ pub(crate) async fn check_move(tx: &mut Tx, t: &Ticket, to: Status, hold: Option
     if needs.contains(&Fact::Predecessors) {
         facts.waiting_on = tx.unfinished_predecessors(t.id).await?;
     }
+    if needs.contains(&Fact::Change) {
+        let mut reader = opsdesk_store::changes::Reader::Tx(tx);
+        facts.change = crate::changes::scan::facts(&mut reader, t).await?;
+    }
     t.kind.check_guards(&facts).map_err(transition_error)
 }
 

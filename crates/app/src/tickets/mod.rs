@@ -100,6 +100,9 @@ pub struct TicketView {
     /// The workarounds of the problems this ticket is caused by, for agents (single reads).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub workarounds: Option<Vec<Workaround>>,
+    /// A change's own record with its conflicts now, on a single change's read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub change: Option<crate::changes::ChangeView>,
     /// The SLA targets, on a single ticket's read (not in lists).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sla: Option<Vec<crate::sla::SlaTargetView>>,
@@ -143,6 +146,7 @@ impl From<&Ticket> for TicketView {
             detail: None,
             after: None,
             workarounds: None,
+            change: None,
             sla: None,
             sla_due_at: (t.sla_due_at != opsdesk_store::sla::NO_DUE).then(|| Ts::from_micros(t.sla_due_at)),
         }
@@ -189,6 +193,9 @@ impl App {
         let t = self.find_ticket(actor, id_or_number).await?;
         let mut view = self.with_detail(TicketView::from(&t)).await?;
         view.sla = Some(self.sla_targets(actor, &t, Ts::now()).await?);
+        if t.kind == opsdesk_domain::ticket::Kind::Change {
+            view.change = self.change_view(&t).await?;
+        }
         if actor.role != opsdesk_domain::Role::Requester && t.kind.def().requester_facing {
             view.workarounds = Some(self.workarounds_for(actor, t.id).await?);
         }

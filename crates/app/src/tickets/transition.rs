@@ -182,6 +182,7 @@ pub(crate) async fn move_ticket(
         tx.insert_comment(stored.id, actor.user_id, text, public, "transition", now).await?;
         tx.index_comment(stored.id, text, public).await?;
     }
+    crate::changes::on_moved(tx, &stored, now).await?;
     crate::approvals::on_ticket_moved(tx, actor, before.status, &stored, now).await?;
     let change = crate::sla::track::Change::Moved { before, public_reply: comment.is_some() && public };
     crate::sla::track::track(tx, actor, &stored, change, now).await?;

@@ -195,7 +195,7 @@ pub struct HistoryFacts {
 }
 
 /// One contribution to a risk score.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct RiskFactor {
     /// `answers`, `services`, `users` or `history`.
     pub factor: String,

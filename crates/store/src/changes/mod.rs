@@ -2,7 +2,10 @@
 //! conflict check and the calendar read, and the settings around them (templates, blackouts,
 //! maintenance windows, questionnaires, approval policies, calendar feeds).
 
+mod reads;
 mod settings;
+
+pub use reads::Reader;
 
 pub use settings::{ApprovalPolicyRow, BlackoutRow, ChangeTemplateRow, NewBlackout, NewChangeTemplate};
 
@@ -42,6 +45,9 @@ pub struct ScheduledChange {
     pub title: String,
     pub status: String,
     pub desk_id: i64,
+    pub requester_id: i64,
+    pub organization_id: Option<i64>,
+    pub shared_with_organization: bool,
     pub group_id: Option<i64>,
     pub assignee_id: Option<i64>,
     pub change_type: String,
@@ -75,43 +81,6 @@ impl Db {
     pub async fn change(&self, ticket: i64) -> Result<Option<ChangeRow>> {
         let sql = format!("SELECT {CHANGE_COLUMNS} FROM changes WHERE ticket_id = $1");
         Ok(on_read!(self, |p| sqlx::query_as(&sql).bind(ticket).fetch_optional(p).await?))
-    }
-
-    /// Changes holding a window that overlaps `[from, to)` (touching is not overlapping),
-    /// earliest first, at most `limit`. `statuses` is an SQL list of quoted statuses.
-    pub async fn changes_overlapping(
-        &self,
-        from: Ts,
-        to: Ts,
-        statuses: &str,
-        limit: i64,
-    ) -> Result<Vec<ScheduledChange>> {
-        // The index on planned_start is searched from `from` less the longest window, so
-        // that only changes that can reach into the range are read.
-        let longest: Option<i64> =
-            on_read!(self, |p| sqlx::query_scalar("SELECT MAX(window_len) FROM changes").fetch_one(p).await?);
-        let lower = Ts::from_micros(from.micros().saturating_sub(longest.unwrap_or(0)));
-        let sql = format!(
-            "SELECT c.ticket_id, t.number, t.title, t.status, t.desk_id, t.group_id, t.assignee_id, c.change_type, \
-             c.risk_class, c.planned_start, c.planned_end FROM changes c JOIN tickets t ON t.id = c.ticket_id \
-             WHERE c.planned_start >= $1 AND c.planned_start < $2 AND c.planned_end > $3 AND t.status IN ({statuses}) \
-             ORDER BY c.planned_start, c.ticket_id LIMIT $4"
-        );
-        Ok(on_read!(self, |p| sqlx::query_as(&sql).bind(lower).bind(to).bind(from).bind(limit).fetch_all(p).await?))
-    }
-
-    /// The affected CIs of each of `tickets`: (ticket, CI).
-    pub async fn change_cis(&self, tickets: &[i64]) -> Result<Vec<(i64, i64)>> {
-        let mut out = Vec::new();
-        for chunk in tickets.chunks(IN_CHUNK) {
-            let sql = format!(
-                "SELECT ticket_id, ci_id FROM ticket_cis WHERE ticket_id IN ({}) AND role = 'affected'",
-                id_list(chunk)
-            );
-            let rows: Vec<(i64, i64)> = on_read!(self, |p| sqlx::query_as(&sql).persistent(false).fetch_all(p).await?);
-            out.extend(rows);
-        }
-        Ok(out)
     }
 
     /// Finished changes of a template or on any of the CIs (the risk history), excluding one.

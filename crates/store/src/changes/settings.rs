@@ -86,30 +86,10 @@ impl Db {
         Ok(on_read!(self, |p| sqlx::query_as(&sql).bind(name).fetch_optional(p).await?))
     }
 
-    /// Blackouts whose window overlaps `[from, to)`.
-    pub async fn blackouts_overlapping(&self, from: Ts, to: Ts) -> Result<Vec<BlackoutRow>> {
-        let sql = format!(
-            "SELECT {BLACKOUT_COLUMNS} FROM change_blackouts WHERE starts_at < $1 AND ends_at > $2 ORDER BY starts_at, id"
-        );
-        Ok(on_read!(self, |p| sqlx::query_as(&sql).bind(to).bind(from).fetch_all(p).await?))
-    }
-
     /// Every blackout that has not ended by `now`, earliest first.
     pub async fn blackouts_from(&self, now: Ts) -> Result<Vec<BlackoutRow>> {
         let sql = format!("SELECT {BLACKOUT_COLUMNS} FROM change_blackouts WHERE ends_at > $1 ORDER BY starts_at, id");
         Ok(on_read!(self, |p| sqlx::query_as(&sql).bind(now).fetch_all(p).await?))
-    }
-
-    /// The maintenance windows (calendar specs as JSON) of the CIs that have one.
-    pub async fn maintenance_windows(&self, cis: &[i64]) -> Result<Vec<(i64, String)>> {
-        if cis.is_empty() {
-            return Ok(Vec::new());
-        }
-        let sql = format!(
-            "SELECT ci_id, spec FROM ci_maintenance_windows WHERE ci_id IN ({})",
-            crate::cmdb::id_list(&cis[..cis.len().min(crate::cmdb::IN_CHUNK)])
-        );
-        Ok(on_read!(self, |p| sqlx::query_as(&sql).persistent(false).fetch_all(p).await?))
     }
 
     /// A desk's risk questionnaire (JSON), when it has its own.
@@ -325,5 +305,20 @@ impl Tx {
             .map(|_| ())?);
         }
         Ok(())
+    }
+}
+
+impl Db {
+    /// A CI's maintenance window (calendar spec as JSON), when it has one.
+    pub async fn maintenance_window(&self, ci: i64) -> Result<Option<String>> {
+        Ok(on_read!(self, |p| sqlx::query_scalar("SELECT spec FROM ci_maintenance_windows WHERE ci_id = $1")
+            .bind(ci)
+            .fetch_optional(p)
+            .await?))
+    }
+
+    pub async fn blackout(&self, id: i64) -> Result<BlackoutRow> {
+        let sql = format!("SELECT {BLACKOUT_COLUMNS} FROM change_blackouts WHERE id = $1");
+        Ok(on_read!(self, |p| sqlx::query_as(&sql).bind(id).fetch_one(p).await?))
     }
 }

@@ -5,7 +5,7 @@
 mod bulk;
 mod classes;
 mod items;
-mod relationships;
+pub(crate) mod relationships;
 mod tickets;
 
 pub use bulk::BulkCi;

@@ -1,0 +1,115 @@
+//! Changes as the API shows them.
+
+use opsdesk_domain::change::{Conflict, RiskFactor, Window};
+use opsdesk_store::Ts;
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+/// A change's own record, on the ticket (`change`).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = Change)]
+pub struct ChangeView {
+    #[serde(rename = "type")]
+    #[schema(value_type = String, example = "normal")]
+    pub change_type: &'static str,
+    pub template_id: Option<i64>,
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub planned_start: Option<Ts>,
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub planned_end: Option<Ts>,
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub actual_start: Option<Ts>,
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub actual_end: Option<Ts>,
+    pub risk: RiskView,
+    /// The risk questionnaire's answers, by question key.
+    #[schema(value_type = Object)]
+    pub risk_answers: Map<String, Value>,
+    /// The affected CIs.
+    pub cis: Vec<ChangeCiView>,
+    /// The window's conflicts now, each saying whether the override covers it.
+    pub conflicts: Vec<ConflictView>,
+    /// The override of the conflicts, when one was given.
+    pub conflicts_override: Option<OverrideView>,
+    /// The earliest window of the same length without conflicts, when the window has some.
+    pub next_free_window: Option<WindowView>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ChangeCiView {
+    pub id: i64,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = ChangeRisk)]
+pub struct RiskView {
+    /// 0 to 100.
+    pub score: i64,
+    /// `low`, `medium`, `high` or `very_high`.
+    pub class: String,
+    /// How each factor contributed.
+    pub factors: Vec<RiskFactor>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = ChangeConflict)]
+pub struct ConflictView {
+    /// `ci_overlap`, `dependency_overlap`, `assignee_booked`, `blackout` or `outside_maintenance`.
+    pub kind: &'static str,
+    /// What it conflicts with: a change's number, a blackout's name, a CI's name.
+    pub with: String,
+    pub detail: String,
+    /// The other change, for overlaps.
+    pub change_id: Option<i64>,
+    /// The CI the conflict is on.
+    pub ci_id: Option<i64>,
+    /// For a dependency overlap: the CI names from this change's CI to the other's.
+    pub path: Vec<String>,
+    /// Whether the override's reason covers this conflict.
+    pub overridden: bool,
+}
+
+impl ConflictView {
+    pub(crate) fn of(c: &Conflict, covered: &[String]) -> Self {
+        ConflictView {
+            kind: c.kind.as_str(),
+            with: c.with.clone(),
+            detail: c.detail.clone(),
+            change_id: c.change_id,
+            ci_id: c.ci_id,
+            path: c.path.clone(),
+            overridden: covered.contains(&c.key()),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct OverrideView {
+    pub reason: String,
+    pub by: Option<i64>,
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub at: Option<Ts>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, utoipa::ToSchema)]
+pub struct WindowView {
+    #[schema(value_type = String, format = DateTime)]
+    pub start: Ts,
+    #[schema(value_type = String, format = DateTime)]
+    pub end: Ts,
+}
+
+impl From<Window> for WindowView {
+    fn from(w: Window) -> Self {
+        WindowView { start: Ts(w.start), end: Ts(w.end) }
+    }
+}
+
+/// `GET /api/v1/changes/{id}/conflicts`.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ConflictsView {
+    pub conflicts: Vec<ConflictView>,
+    pub conflicts_override: Option<OverrideView>,
+    pub next_free_window: Option<WindowView>,
+}

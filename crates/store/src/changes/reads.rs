@@ -1,0 +1,173 @@
+//! The reads a change's conflict check and guards need, written once for both places they
+//! run: on the read pool (the API's conflict answer, the calendar) and inside the write
+//! transaction that moves the change (its guards), so that a guard judges exactly what the
+//! transaction sees.
+
+use super::{BlackoutRow, ChangeRow, ScheduledChange, CHANGE_COLUMNS};
+use crate::cmdb::relationships::{EdgeRow, NodeRow};
+use crate::cmdb::{id_list, IN_CHUNK};
+use crate::{Db, Result, Ts, Tx};
+
+/// Where reads run.
+pub enum Reader<'a> {
+    Db(&'a Db),
+    Tx(&'a mut Tx),
+}
+
+macro_rules! on_reader {
+    ($r:expr, |$c:ident| $body:expr) => {
+        match $r {
+            Reader::Db(db) => on_read!(db, |$c| $body),
+            Reader::Tx(tx) => on_tx!(&mut **tx, |$c| $body),
+        }
+    };
+}
+
+const SCHEDULED_SELECT: &str = "SELECT c.ticket_id, t.number, t.title, t.status, t.desk_id, t.requester_id, \
+     t.organization_id, t.shared_with_organization, t.group_id, t.assignee_id, c.change_type, c.risk_class, c.planned_start, c.planned_end FROM changes c \
+     JOIN tickets t ON t.id = c.ticket_id";
+
+impl Reader<'_> {
+    pub async fn change(&mut self, ticket: i64) -> Result<Option<ChangeRow>> {
+        let sql = format!("SELECT {CHANGE_COLUMNS} FROM changes WHERE ticket_id = $1");
+        Ok(on_reader!(self, |c| sqlx::query_as(&sql).bind(ticket).fetch_optional(c).await?))
+    }
+
+    /// The affected CIs of a ticket with their names, in the order they were named.
+    pub async fn affected_cis(&mut self, ticket: i64) -> Result<Vec<(i64, String)>> {
+        Ok(on_reader!(self, |c| sqlx::query_as(
+            "SELECT c.id, c.name FROM ticket_cis l JOIN cis c ON c.id = l.ci_id \
+             WHERE l.ticket_id = $1 AND l.role = 'affected' ORDER BY l.created_at, c.id"
+        )
+        .bind(ticket)
+        .fetch_all(c)
+        .await?))
+    }
+
+    /// Live edges whose target (`into`) or source is one of `ids`.
+    pub async fn edges_touching(&mut self, ids: &[i64], into: bool) -> Result<Vec<EdgeRow>> {
+        let end = if into { "target_id" } else { "source_id" };
+        let mut out = Vec::new();
+        for chunk in ids.chunks(IN_CHUNK) {
+            let sql = format!(
+                "SELECT id, source_id, rel, target_id FROM ci_relationships WHERE {end} IN ({}) AND deleted_at IS NULL",
+                id_list(chunk)
+            );
+            let rows: Vec<EdgeRow> = on_reader!(self, |c| sqlx::query_as(&sql).persistent(false).fetch_all(c).await?);
+            out.extend(rows);
+        }
+        Ok(out)
+    }
+
+    /// Names, classes and statuses of live CIs.
+    pub async fn nodes(&mut self, ids: &[i64]) -> Result<Vec<NodeRow>> {
+        let mut out = Vec::new();
+        for chunk in ids.chunks(IN_CHUNK) {
+            let sql = format!(
+                "SELECT c.id, c.name, k.key AS class_key, c.status FROM cis c \
+                 JOIN ci_classes k ON k.id = c.class_id WHERE c.id IN ({})",
+                id_list(chunk)
+            );
+            let rows: Vec<NodeRow> = on_reader!(self, |c| sqlx::query_as(&sql).persistent(false).fetch_all(c).await?);
+            out.extend(rows);
+        }
+        Ok(out)
+    }
+
+    /// Changes holding a window that overlaps `[from, to)` (touching is not overlapping),
+    /// earliest first, at most `limit`. `statuses` is an SQL list of quoted statuses.
+    pub async fn changes_overlapping(
+        &mut self,
+        from: Ts,
+        to: Ts,
+        statuses: &str,
+        limit: i64,
+    ) -> Result<Vec<ScheduledChange>> {
+        // The index on planned_start is searched from `from` less the longest window, so
+        // that only changes that can reach into the range are read.
+        let longest: Option<i64> =
+            on_reader!(self, |c| sqlx::query_scalar("SELECT MAX(window_len) FROM changes").fetch_one(c).await?);
+        let lower = Ts::from_micros(from.micros().saturating_sub(longest.unwrap_or(0)));
+        let sql = format!(
+            "{SCHEDULED_SELECT} WHERE c.planned_start >= $1 AND c.planned_start < $2 AND c.planned_end > $3 \
+             AND t.status IN ({statuses}) ORDER BY c.planned_start, c.ticket_id LIMIT $4"
+        );
+        Ok(on_reader!(self, |c| sqlx::query_as(&sql).bind(lower).bind(to).bind(from).bind(limit).fetch_all(c).await?))
+    }
+
+    /// Changes holding a window that ends after `from` and that name one of `cis` as
+    /// affected or are assigned to `assignee`: what can block a change whenever it moves.
+    pub async fn changes_blocking(
+        &mut self,
+        cis: &[i64],
+        assignee: Option<i64>,
+        from: Ts,
+        statuses: &str,
+        limit: i64,
+    ) -> Result<Vec<ScheduledChange>> {
+        let by_ci = if cis.is_empty() {
+            "0 = 1".to_string()
+        } else {
+            format!(
+                "c.ticket_id IN (SELECT ticket_id FROM ticket_cis WHERE role = 'affected' AND ci_id IN ({}))",
+                id_list(&cis[..cis.len().min(IN_CHUNK)])
+            )
+        };
+        let by_assignee = match assignee {
+            Some(a) => format!("t.assignee_id = {a}"),
+            None => "0 = 1".to_string(),
+        };
+        let sql = format!(
+            "{SCHEDULED_SELECT} WHERE c.planned_end > $1 AND ({by_ci} OR {by_assignee}) \
+             AND t.status IN ({statuses}) ORDER BY c.planned_start, c.ticket_id LIMIT $2"
+        );
+        Ok(on_reader!(self, |c| sqlx::query_as(&sql).persistent(false).bind(from).bind(limit).fetch_all(c).await?))
+    }
+
+    /// The affected CIs of each of `tickets`: (ticket, CI).
+    pub async fn change_cis(&mut self, tickets: &[i64]) -> Result<Vec<(i64, i64)>> {
+        let mut out = Vec::new();
+        for chunk in tickets.chunks(IN_CHUNK) {
+            let sql = format!(
+                "SELECT ticket_id, ci_id FROM ticket_cis WHERE ticket_id IN ({}) AND role = 'affected'",
+                id_list(chunk)
+            );
+            let rows: Vec<(i64, i64)> =
+                on_reader!(self, |c| sqlx::query_as(&sql).persistent(false).fetch_all(c).await?);
+            out.extend(rows);
+        }
+        Ok(out)
+    }
+
+    /// Blackouts whose window ends after `from` and starts before `to`.
+    pub async fn blackouts_overlapping(&mut self, from: Ts, to: Ts) -> Result<Vec<BlackoutRow>> {
+        Ok(on_reader!(self, |c| sqlx::query_as(
+            "SELECT id, name, starts_at, ends_at, ci_ids, created_by, created_at FROM change_blackouts \
+             WHERE starts_at < $1 AND ends_at > $2 ORDER BY starts_at, id"
+        )
+        .bind(to)
+        .bind(from)
+        .fetch_all(c)
+        .await?))
+    }
+
+    /// The maintenance windows (calendar specs as JSON) of the CIs that have one.
+    pub async fn maintenance_windows(&mut self, cis: &[i64]) -> Result<Vec<(i64, String)>> {
+        if cis.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "SELECT ci_id, spec FROM ci_maintenance_windows WHERE ci_id IN ({}) ORDER BY ci_id",
+            id_list(&cis[..cis.len().min(IN_CHUNK)])
+        );
+        Ok(on_reader!(self, |c| sqlx::query_as(&sql).persistent(false).fetch_all(c).await?))
+    }
+
+    /// A user's display name.
+    pub async fn user_name(&mut self, id: i64) -> Result<Option<String>> {
+        Ok(on_reader!(self, |c| sqlx::query_scalar("SELECT name FROM users WHERE id = $1")
+            .bind(id)
+            .fetch_optional(c)
+            .await?))
+    }
+}

@@ -42,6 +42,7 @@ pub(super) fn tags() -> Vec<Tag> {
         ("approvals", "Approvals of tickets: stages, decisions, delegates, templates and waits."),
         ("desk configuration", "Service desks, categories, custom fields, the priority matrix and settings."),
         ("cmdb", "The CMDB: classes, configuration items, relationships, impact analysis, history and inventory."),
+        ("changes", "Change management: conflicts and their override, the change calendar and its iCalendar feed, templates, blackouts, maintenance windows, risk questionnaires, CAB approval policies and reports."),
         ("views", "Saved ticket queries of agents, personal or shared with a group."),
         ("sla", "Service level management: business calendars, SLA policies, ticket SLAs and the report."),
         ("audit", "The security audit log, for admins."),

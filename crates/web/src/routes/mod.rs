@@ -7,6 +7,7 @@ use utoipa_axum::router::OpenApiRouter;
 mod approvals;
 mod audit;
 mod auth;
+mod changes;
 mod cmdb;
 mod desk_config;
 mod groups;
@@ -39,6 +40,7 @@ pub fn router() -> OpenApiRouter<WebState> {
         .merge(tickets::router())
         .merge(desk_config::router())
         .merge(cmdb::router())
+        .merge(changes::router())
         .merge(sla::router())
         .merge(kb::router())
         .merge(mail::router())

@@ -192,6 +192,7 @@ impl App {
             .into());
         };
         let mut c = Checks::new();
+        let named_template = ci.template.is_some();
         let template = match &ci.template {
             Some(r) => match self.change_template_by_ref(r, "change.template").await {
                 Ok(t) => Some(t),
@@ -206,12 +207,13 @@ impl App {
         let change_type = match (ci.change_type.as_deref(), &template) {
             (Some(t), _) => c.take(ChangeType::parse(t, "change.type")),
             (None, Some(t)) => c.take(ChangeType::parse(&t.change_type, "change.template")),
+            (None, None) if named_template => None,
             (None, None) => {
                 c.push(FieldError::new("change.type", "required", "the type is standard, normal or emergency"));
                 None
             }
         };
-        if change_type == Some(ChangeType::Standard) && template.is_none() {
+        if change_type == Some(ChangeType::Standard) && template.is_none() && !named_template {
             c.push(FieldError::new(
                 "change.template",
                 "required",

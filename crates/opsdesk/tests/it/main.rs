@@ -12,6 +12,7 @@ mod approvals_pages;
 mod browser;
 mod browser_approvals;
 mod browser_cmdb;
+mod changes;
 mod cli;
 mod cmdb;
 mod cmdb_pages;

@@ -62,7 +62,7 @@ CREATE TABLE ci_maintenance_windows (
 );
 
 CREATE TABLE change_questionnaires (
-    desk_id     BIGINT PRIMARY KEY REFERENCES desks (id) ON DELETE CASCADE,
+    desk_id     BIGINT PRIMARY KEY REFERENCES service_desks (id) ON DELETE CASCADE,
     spec        TEXT NOT NULL,
     updated_at  BIGINT NOT NULL
 );
@@ -85,3 +85,6 @@ CREATE TABLE calendar_feeds (
     token_hash  TEXT NOT NULL UNIQUE,
     created_at  BIGINT NOT NULL
 );
+
+-- Change numbers (CHG-1, ...).
+CREATE SEQUENCE ticket_number_change;

@@ -62,7 +62,7 @@ CREATE TABLE ci_maintenance_windows (
 );
 
 CREATE TABLE change_questionnaires (
-    desk_id     INTEGER PRIMARY KEY REFERENCES desks (id) ON DELETE CASCADE,
+    desk_id     INTEGER PRIMARY KEY REFERENCES service_desks (id) ON DELETE CASCADE,
     spec        TEXT NOT NULL,
     updated_at  INTEGER NOT NULL
 );

@@ -17,9 +17,10 @@ use std::collections::HashSet;
 const CALENDAR_LIMIT: i64 = 10_000;
 /// The longest range one calendar answer covers.
 const MAX_RANGE_DAYS: i64 = 400;
-/// Every status a change on the calendar may be in (drafts are not planned yet).
+/// Every status a change on the calendar may be in: drafts too (their owner plans around
+/// them), though only submitted changes hold their window against others.
 const CALENDAR_STATUSES: &str =
-    "'assessment', 'awaiting_approval', 'scheduled', 'implementing', 'review', 'failed', 'closed'";
+    "'draft', 'assessment', 'awaiting_approval', 'scheduled', 'implementing', 'review', 'failed', 'closed'";
 
 #[derive(Debug, Clone, Default)]
 pub struct CalendarQuery {

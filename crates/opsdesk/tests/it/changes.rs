@@ -140,21 +140,21 @@ both_backends! {
         move_to(&admin, &first_number, "assessment").await;
         // The same CI, overlapping.
         let same = change(&admin, "Restart the app", window("2027-03-06T23:00:00Z", "2027-03-07T01:00:00Z", vec![g.app])).await;
-        let r = ok(admin.get(&format!("/api/v1/changes/{}/conflicts", same["number"].as_str().unwrap())).await);
+        let r = ok(admin.get(&format!("/api/v1/changes/{}/conflicts", same["number"].as_str().expect("number"))).await);
         assert_eq!(kinds_of(&r), ["ci_overlap"]);
         assert_eq!(r["conflicts"][0]["with"], first_number.as_str());
         assert_eq!(r["next_free_window"]["start"], "2027-03-07T00:00:00Z", "{r:?}");
         // Through the dependency graph: the database the app runs on, with the path.
         let dep = change(&admin, "Patch the db", window("2027-03-06T23:30:00Z", "2027-03-07T00:30:00Z", vec![g.db])).await;
-        let r = ok(admin.get(&format!("/api/v1/changes/{}/conflicts", dep["number"].as_str().unwrap())).await);
+        let r = ok(admin.get(&format!("/api/v1/changes/{}/conflicts", dep["number"].as_str().expect("number"))).await);
         assert_eq!(kinds_of(&r), ["dependency_overlap"]);
         assert_eq!(r["conflicts"][0]["path"], json!(["db-01", "payroll-app"]));
         // Touching windows do not conflict; an unrelated CI does not either.
         let touching = change(&admin, "After", window("2027-03-07T00:00:00Z", "2027-03-07T02:00:00Z", vec![g.app])).await;
-        let r = ok(admin.get(&format!("/api/v1/changes/{}/conflicts", touching["number"].as_str().unwrap())).await);
+        let r = ok(admin.get(&format!("/api/v1/changes/{}/conflicts", touching["number"].as_str().expect("number"))).await);
         assert_eq!(kinds_of(&r), Vec::<String>::new(), "{r:?}");
         let unrelated = change(&admin, "Other", window("2027-03-06T22:00:00Z", "2027-03-07T00:00:00Z", vec![g.other])).await;
-        let r = ok(admin.get(&format!("/api/v1/changes/{}/conflicts", unrelated["number"].as_str().unwrap())).await);
+        let r = ok(admin.get(&format!("/api/v1/changes/{}/conflicts", unrelated["number"].as_str().expect("number"))).await);
         assert!(kinds_of(&r).is_empty(), "{r:?}");
         // A blackout of the payroll service freezes changes on what it depends on.
         created(admin.post("/api/v1/changes/blackouts", json!({
@@ -162,21 +162,21 @@ both_backends! {
             "scope": {"cis": [g.payroll]}
         })).await);
         let frozen = change(&admin, "During payroll", window("2027-03-26T10:00:00Z", "2027-03-26T11:00:00Z", vec![g.db])).await;
-        let r = ok(admin.get(&format!("/api/v1/changes/{}/conflicts", frozen["number"].as_str().unwrap())).await);
+        let r = ok(admin.get(&format!("/api/v1/changes/{}/conflicts", frozen["number"].as_str().expect("number"))).await);
         assert_eq!(kinds_of(&r), ["blackout"]);
         assert_eq!(r["conflicts"][0]["with"], "Payroll run");
         let free = change(&admin, "Elsewhere", window("2027-03-26T10:00:00Z", "2027-03-26T11:00:00Z", vec![g.other])).await;
-        assert!(kinds_of(&ok(admin.get(&format!("/api/v1/changes/{}/conflicts", free["number"].as_str().unwrap())).await)).is_empty());
+        assert!(kinds_of(&ok(admin.get(&format!("/api/v1/changes/{}/conflicts", free["number"].as_str().expect("number"))).await)).is_empty());
         // Outside the maintenance window of a CI: Saturday nights only.
         let mw = admin.send(reqwest::Method::PUT, &format!("/api/v1/cmdb/cis/{}/maintenance-windows", g.other),
             Some(json!({"time_zone": "UTC", "hours": {"sat": ["22:00-06:00"]}}))).await;
         assert_eq!(mw.status, 200, "{:?}", mw.body);
         let outside = change(&admin, "Daytime", window("2027-03-10T10:00:00Z", "2027-03-10T11:00:00Z", vec![g.other])).await;
-        let r = ok(admin.get(&format!("/api/v1/changes/{}/conflicts", outside["number"].as_str().unwrap())).await);
+        let r = ok(admin.get(&format!("/api/v1/changes/{}/conflicts", outside["number"].as_str().expect("number"))).await);
         assert_eq!(kinds_of(&r), ["outside_maintenance"]);
         assert_eq!(r["next_free_window"]["start"], "2027-03-13T22:00:00Z", "{r:?}");
         let inside = change(&admin, "Night", window("2027-03-13T23:00:00Z", "2027-03-14T01:00:00Z", vec![g.other])).await;
-        assert!(kinds_of(&ok(admin.get(&format!("/api/v1/changes/{}/conflicts", inside["number"].as_str().unwrap())).await)).is_empty());
+        assert!(kinds_of(&ok(admin.get(&format!("/api/v1/changes/{}/conflicts", inside["number"].as_str().expect("number"))).await)).is_empty());
         // Bad input on the settings.
         let bad = admin.post("/api/v1/changes/blackouts", json!({"name": "", "from": "2027-01-02T00:00:00Z", "until": "2027-01-01T00:00:00Z"})).await;
         bad.assert_problem(422, "validation_failed");
@@ -195,7 +195,7 @@ both_backends! {
         let risky = change(&admin, "Risky", json!({
             "type": "normal", "planned_start": "2027-04-03T22:00:00Z", "planned_end": "2027-04-04T00:00:00Z", "cis": [g.db]
         })).await;
-        let n = risky["number"].as_str().unwrap().to_string();
+        let n = risky["number"].as_str().expect("number").to_string();
         let got = ok(admin.get(&format!("/api/v1/tickets/{n}")).await);
         assert_eq!(got["change"]["risk"]["class"], "high", "{:?}", got["change"]["risk"]);
         let r = move_to(&admin, &n, "assessment").await;
@@ -209,7 +209,7 @@ both_backends! {
             "type": "normal", "planned_start": "2027-04-03T23:00:00Z", "planned_end": "2027-04-04T01:00:00Z",
             "risk_answers": safe(), "cis": [g.db]
         })).await;
-        let cn = clash["number"].as_str().unwrap().to_string();
+        let cn = clash["number"].as_str().expect("number").to_string();
         ok(move_to(&admin, &cn, "assessment").await);
         let r = move_to(&admin, &cn, "awaiting_approval").await;
         assert_eq!(guard_names(&r), ["conflicts_cleared"], "{:?}", r.body);
@@ -243,7 +243,7 @@ both_backends! {
             "type": "normal", "planned_start": "2027-05-01T22:00:00Z", "planned_end": "2027-05-01T23:00:00Z",
             "risk_answers": safe(), "cis": [g.other]
         })).await;
-        let n = c["number"].as_str().unwrap().to_string();
+        let n = c["number"].as_str().expect("number").to_string();
         ok(move_to(&admin, &n, "assessment").await);
         ok(move_to(&admin, &n, "awaiting_approval").await);
         let approvals = ok(admin.get(&format!("/api/v1/tickets/{n}/approvals")).await);
@@ -258,7 +258,7 @@ both_backends! {
         assert!(t["change"]["actual_start"].is_string(), "implementation stamps the actual start");
         let r = move_to(&admin, &n, "review").await;
         assert_eq!(guard_names(&r), ["tasks_done"]);
-        ok(move_to(&admin, task["number"].as_str().unwrap(), "done").await);
+        ok(move_to(&admin, task["number"].as_str().expect("number"), "done").await);
         ok(move_to(&admin, &n, "review").await);
         let r = move_to(&admin, &n, "closed").await;
         assert_eq!(guard_names(&r), ["review_recorded"]);
@@ -291,7 +291,7 @@ both_backends! {
             "type": "emergency", "planned_start": "2027-01-10T10:00:00Z", "planned_end": "2027-01-10T11:00:00Z",
             "risk_answers": safe(), "cis": [g.db]
         })).await;
-        let n = c["number"].as_str().unwrap().to_string();
+        let n = c["number"].as_str().expect("number").to_string();
         ok(move_to(&admin, &n, "implementing").await);
         let r = move_to(&admin, &n, "review").await;
         assert_eq!(guard_names(&r), ["emergency_approved"], "{:?}", r.body);
@@ -303,7 +303,7 @@ both_backends! {
         ok(move_to(&admin, &n, "review").await);
         // A normal change cannot take that path.
         let normal = change(&admin, "Not urgent", json!({"type": "normal", "risk_answers": safe()})).await;
-        let r = move_to(&admin, normal["number"].as_str().unwrap(), "implementing").await;
+        let r = move_to(&admin, normal["number"].as_str().expect("number"), "implementing").await;
         assert_eq!(guard_names(&r), ["scheduled_or_emergency"]);
     }
 
@@ -326,7 +326,7 @@ both_backends! {
             "template": t["id"], "planned_start": "2027-02-06T22:00:00Z", "planned_end": "2027-02-06T23:00:00Z",
             "cis": [g.app]
         })).await;
-        let n = c["number"].as_str().unwrap().to_string();
+        let n = c["number"].as_str().expect("number").to_string();
         let got = ok(admin.get(&format!("/api/v1/tickets/{n}")).await);
         assert_eq!(got["change"]["type"], "standard");
         assert_eq!(got["change"]["template_id"], t["id"]);
@@ -364,7 +364,7 @@ both_backends! {
             ("Later", "normal", day(45, 0), day(45, 1)),
         ] {
             let c = change(&admin, title, json!({"type": ty, "planned_start": s, "planned_end": e, "risk_answers": safe(), "cis": [g.app]})).await;
-            ok(move_to(&admin, c["number"].as_str().unwrap(), "assessment").await);
+            ok(move_to(&admin, c["number"].as_str().expect("number"), "assessment").await);
         }
         created(admin.post("/api/v1/changes/blackouts", json!({"name": "Freeze", "from": day(35, 0), "until": day(36, 0)})).await);
         let range = format!("from={from}&to={to}");

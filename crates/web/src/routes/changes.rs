@@ -127,8 +127,8 @@ struct CalendarParams {
 #[utoipa::path(
     get, path = "/api/v1/changes/calendar", tag = "changes", operation_id = "changeCalendar",
     summary = "The change calendar",
-    description = "Agents: the changes they see whose planned window overlaps the range (drafts are not planned \
-                   yet), and the blackouts.",
+    description = "Agents: the changes they see whose planned window overlaps the range (drafts included; \
+                   cancelled and rejected ones left out), and the blackouts.",
     params(CalendarParams),
     responses((status = 200, description = "The calendar.", body = CalendarView), fails::Forbidden),
 )]

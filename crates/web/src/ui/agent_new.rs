@@ -52,7 +52,8 @@ async fn page(s: &WebState, auth: &Authenticated, typed: Typed, error: Option<St
         nav: Nav::of(auth),
         kinds: Kind::ALL
             .iter()
-            .filter(|k| !k.def().child)
+            // Changes have their own form (schedule, CIs, risk): /agent/changes/new.
+            .filter(|k| !k.def().child && **k != Kind::Change)
             .map(|k| (k.as_str().to_string(), words(k.def().label)))
             .collect(),
         groups: groups.iter().map(|g| (g.id.to_string(), g.name.clone())).collect(),

@@ -95,6 +95,8 @@ pub struct TicketPage {
     cis: Vec<opsdesk_app::cmdb::TicketCiView>,
     /// What the named items affect; none when nothing is named.
     ci_impact: Option<opsdesk_app::cmdb::TicketImpactView>,
+    /// A change's own card; none for other kinds.
+    change: Option<super::agent_change::ChangeCard>,
 }
 
 fn s_opt(v: Option<i64>) -> String {
@@ -252,6 +254,12 @@ pub(crate) async fn render(s: &WebState, auth: &Authenticated, number: &str, out
         process: super::agent_process::ProcessPanel::of(app, actor, &t, &mut names).await,
         cis: super::agent_ticket_cis::ticket_cis(app, actor, &t.number).await,
         ci_impact: super::agent_ticket_cis::ticket_impact(app, actor, &t.number).await,
+        change: match t.kind {
+            opsdesk_domain::ticket::Kind::Change => {
+                super::agent_change::ChangeCard::of(app, actor, &t.number, t.status.as_str(), t.desk_id, zone).await
+            }
+            _ => None,
+        },
         t,
     };
     page.into_response()

@@ -10,6 +10,7 @@ mod admin_desk;
 mod admin_mail;
 mod admin_policies;
 mod agent;
+mod agent_change;
 mod agent_mail;
 mod agent_new;
 mod agent_process;
@@ -17,6 +18,7 @@ mod agent_sla;
 mod agent_ticket;
 mod agent_ticket_cis;
 mod approvals;
+mod changes_calendar;
 mod cmdb;
 mod cmdb_form;
 mod cmdb_graph;
@@ -50,6 +52,8 @@ pub fn router() -> Router<WebState> {
         .merge(agent::router())
         .merge(agent_ticket::router())
         .merge(agent_ticket_cis::router())
+        .merge(agent_change::router())
+        .merge(changes_calendar::router())
         .merge(agent_process::router())
         .merge(agent_new::router())
         .merge(agent_mail::router())

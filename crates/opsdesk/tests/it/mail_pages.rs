@@ -148,12 +148,14 @@ both_backends! {
         app.ingest_mail("IT", &corpus("gmail-reply.eml")).await.expect("reply");
         let admin = session_with(&server, &admin_user.email, PASSWORD).await;
         // The acknowledgement cannot be delivered (nothing listens on the SMTP port).
+        // Waits for the failed attempt in the delivery history, which stays there while the
+        // retries go on (the message's own status moves on, so it is not polled for).
         let html = eventually(Duration::from_secs(20), "a failed delivery on the ticket page", || {
             let admin = &admin;
             let path = format!("/agent/tickets/{number}");
             async move {
                 let (_, html) = page(admin, &path).await;
-                html.contains("failed (attempt").then_some(html)
+                html.contains("class=\"delivery failed\"").then_some(html)
             }
         })
         .await;

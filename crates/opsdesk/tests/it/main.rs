@@ -29,6 +29,7 @@ mod mailbox;
 mod openapi;
 mod processes;
 mod queue;
+mod search_input;
 mod sla;
 mod sla_pages;
 mod smtp_in;

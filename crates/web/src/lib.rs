@@ -62,6 +62,7 @@ pub fn metrics_handle() -> PrometheusHandle {
 /// The whole HTTP application: every resource's router merged, wrapped in the common layers.
 pub fn router(state: WebState) -> Router {
     let (api, _) = openapi::api_router().split_for_parts();
+    let api = api.layer(axum::middleware::map_response(problem::as_problem));
     let app = Router::new().merge(api).merge(pages::router()).merge(ui::router());
     layers::wrap(app, state.clone()).with_state(state)
 }

@@ -87,6 +87,26 @@ both_backends! {
         server.stop().await;
     }
 
+    async fn stored_json_that_does_not_parse_is_an_error_not_a_default(db: TestDb) {
+        let server = db.start().await;
+        let (_, admin) = server.user("admin").await;
+        let limits = json!({"auto_close_after_secs": 60, "attachment_max_bytes": 4096});
+        assert_eq!(admin.send(reqwest::Method::PUT, "/api/v1/settings/tickets", Some(limits)).await.status, 200);
+        let r = admin.post("/api/v1/kb/articles", json!({"title": "VPN", "body": "Reconnect.", "tags": ["vpn"]})).await;
+        assert_eq!(r.status, 201, "{:?}", r.body);
+        assert_eq!(admin.get("/api/v1/kb/articles/1").await.body["tags"], json!(["vpn"]));
+
+        // Damaged by hand: the answers say something is wrong instead of showing defaults.
+        crate::mailbox::sql(&db, "UPDATE settings SET value = '{\"auto_close' WHERE key = 'ticket_settings'").await;
+        crate::mailbox::sql(&db, "UPDATE kb_versions SET tags = '[\"vpn' WHERE article_id = 1").await;
+        for path in ["/api/v1/settings/tickets", "/api/v1/kb/articles/1"] {
+            let r = admin.get(path).await;
+            r.assert_problem(500, "internal");
+            assert_no_internals(&r);
+        }
+        server.stop().await;
+    }
+
     async fn every_response_carries_a_request_id(db: TestDb) {
         let server = db.start().await;
         let r = server.anonymous().get("/api/v1/me").await;

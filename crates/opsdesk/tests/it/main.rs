@@ -27,6 +27,7 @@ mod mail_out;
 mod mail_pages;
 mod mailbox;
 mod openapi;
+mod pages_for_browsers;
 mod processes;
 mod queue;
 mod search_input;

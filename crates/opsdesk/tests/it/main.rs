@@ -35,3 +35,4 @@ mod sla;
 mod sla_pages;
 mod smtp_in;
 mod tickets;
+mod triage;

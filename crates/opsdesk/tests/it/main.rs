@@ -34,5 +34,6 @@ mod search_input;
 mod sla;
 mod sla_pages;
 mod smtp_in;
+mod ticket_page_history;
 mod tickets;
 mod triage;

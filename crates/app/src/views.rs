@@ -159,7 +159,9 @@ impl From<&AuditEntry> for AuditEntryView {
             subject_user_id: e.subject_user_id,
             email: e.email.clone(),
             ip: e.ip.clone(),
-            detail: serde_json::from_str(&e.detail).unwrap_or(serde_json::Value::Null),
+            // An audit entry is shown even when its detail is damaged (logged, shown as null).
+            detail: opsdesk_store::stored_json(&format!("detail of audit entry {}", e.id), &e.detail)
+                .unwrap_or(serde_json::Value::Null),
         }
     }
 }

@@ -280,12 +280,19 @@ pub fn parse(input: &str) -> Result<Query, QueryError> {
         let message = format!("a query has at most {} characters", Query::MAX_CHARS);
         return Err(QueryError::new(Query::MAX_CHARS, total - Query::MAX_CHARS, message));
     }
+    // A NUL or another control character has no meaning in a query and breaks the full-text
+    // engines downstream (FTS5 reads NUL as the end of its string; PostgreSQL refuses it).
+    if let Some((at, c)) = input.chars().enumerate().find(|(_, c)| c.is_control() && !c.is_whitespace()) {
+        let message = format!("a query cannot contain control characters (U+{:04X})", u32::from(c));
+        return Err(QueryError::new(at, 1, message));
+    }
     let mut parser = Parser { chars: input.chars().collect(), pos: 0 };
     let mut query = Query::default();
     let mut terms = 0;
     loop {
         parser.skip_whitespace();
         if parser.pos >= total {
+            lone_number(&mut query, &parser.chars);
             return Ok(query);
         }
         terms += 1;
@@ -295,6 +302,21 @@ pub fn parse(input: &str) -> Result<Query, QueryError> {
         }
         parser.term(&mut query)?;
     }
+}
+
+/// A query that is only a ticket number (`INC-580`, `580`; a sort may come with it) finds that
+/// ticket: the number becomes a `number:` filter. Next to other terms it stays a word, so
+/// `error 404` still searches text.
+fn lone_number(query: &mut Query, chars: &[char]) {
+    let [word] = query.text.as_slice() else { return };
+    if word.phrase || word.negated || !query.filters.is_empty() {
+        return;
+    }
+    let Some(value) = number(&word.text) else { return };
+    let text: Vec<char> = word.text.chars().collect();
+    let position = chars.windows(text.len()).position(|w| w == text.as_slice()).unwrap_or(0);
+    query.text.clear();
+    query.filters.push(Filter { field: Field::Number, op: Op::Eq, values: vec![value], negated: false, position });
 }
 
 /// A value as written, before it is interpreted for its field.

@@ -16,6 +16,19 @@ pub enum StoreError {
     /// The in-memory knowledge search index failed (see `kb::index`).
     #[error("search index error: {0}")]
     Index(String),
+    /// A stored value does not parse (JSON edited by hand, or written by a broken release):
+    /// `what` names the record and column.
+    #[error("stored {what} does not parse: {reason}")]
+    Corrupt { what: String, reason: String },
+}
+
+/// Parses JSON this process stored. A failure is logged and returned, never replaced by an
+/// empty value: an empty template set or custom field map would silently change behaviour.
+pub fn stored_json<T: serde::de::DeserializeOwned>(what: &str, raw: &str) -> Result<T, StoreError> {
+    serde_json::from_str(raw).map_err(|e| {
+        tracing::error!(what, error = %e, "stored JSON does not parse");
+        StoreError::Corrupt { what: what.to_string(), reason: e.to_string() }
+    })
 }
 
 impl From<sqlx::Error> for StoreError {
@@ -66,7 +79,16 @@ impl StoreError {
 
 #[cfg(test)]
 mod tests {
-    use super::unavailable_code;
+    use super::{stored_json, unavailable_code, StoreError};
+
+    #[test]
+    fn stored_json_that_does_not_parse_is_an_error_naming_the_record() {
+        let ok: Vec<i64> = stored_json("article 1 categories", "[1, 2]").expect("parses");
+        assert_eq!(ok, [1, 2]);
+        let e = stored_json::<Vec<i64>>("article 1 categories", "[1, 2").expect_err("truncated");
+        assert!(matches!(&e, StoreError::Corrupt { what, .. } if what == "article 1 categories"), "{e}");
+        assert!(stored_json::<Vec<i64>>("x", "").is_err(), "empty is not an empty list");
+    }
 
     #[test]
     fn outages_are_told_apart_from_bad_statements() {

@@ -29,7 +29,7 @@ pub mod tokens;
 pub mod users;
 
 pub use db::{Backend, Db, DbOptions, Tx};
-pub use error::StoreError;
+pub use error::{stored_json, StoreError};
 pub use time::Ts;
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

@@ -88,6 +88,37 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
     }
 }
 
+/// A `multipart/form-data` body (uploads), with our error answers: a missing or broken
+/// boundary is the client's mistake, said in problem+json like every other.
+pub struct ApiMultipart(pub axum::extract::Multipart);
+
+impl<S: Send + Sync> FromRequest<S> for ApiMultipart {
+    type Rejection = Problem;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Problem> {
+        let multipart = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("multipart/form-data"));
+        if !multipart {
+            return Err(Problem::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "send the body as multipart/form-data",
+            ));
+        }
+        match axum::extract::Multipart::from_request(req, state).await {
+            Ok(m) => Ok(ApiMultipart(m)),
+            Err(_) => Err(Problem::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_multipart",
+                "the multipart/form-data body has no usable boundary parameter",
+            )),
+        }
+    }
+}
+
 /// Path parameters; a path that does not parse names nothing that exists.
 pub struct ApiPath<T>(pub T);
 

@@ -62,7 +62,20 @@ pub fn metrics_handle() -> PrometheusHandle {
 /// The whole HTTP application: every resource's router merged, wrapped in the common layers.
 pub fn router(state: WebState) -> Router {
     let (api, _) = openapi::api_router().split_for_parts();
-    let app = Router::new().merge(api).merge(pages::router()).merge(ui::router());
+    let api = api.layer(axum::middleware::map_response(problem::as_problem));
+    // Pages are private to who is signed in: never stored, so Back after sign-out shows
+    // nothing (assets set their own caching first).
+    let no_store = || {
+        tower_http::set_header::SetResponseHeaderLayer::if_not_present(
+            axum::http::header::CACHE_CONTROL,
+            axum::http::HeaderValue::from_static("no-store"),
+        )
+    };
+    let app = Router::new()
+        .merge(api)
+        .merge(pages::router().layer(no_store()))
+        .merge(ui::router().layer(no_store()))
+        .fallback(pages::not_found);
     layers::wrap(app, state.clone()).with_state(state)
 }
 

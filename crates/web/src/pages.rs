@@ -3,12 +3,14 @@
 //! CSRF token; the sign-in form, which comes before any session, uses a double-submit cookie.
 
 use crate::extract::{check_same_origin, ClientIp, SESSION_COOKIE};
+use crate::problem::Problem;
 use crate::routes;
+use crate::ui::{error_page, Nav};
 use crate::WebState;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{FromRequest, Request, State};
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
@@ -26,6 +28,35 @@ pub fn router() -> Router<WebState> {
         .route("/login", get(login_form).post(login))
         .route("/logout", post(logout))
         .route("/assets/app.css", get(css))
+        .route("/favicon.ico", get(favicon))
+        .route("/favicon.svg", get(favicon))
+}
+
+/// The icon, an inline SVG: browsers that ask for `/favicon.ico` by habit get it too.
+async fn favicon() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "image/svg+xml"), (header::CACHE_CONTROL, "public, max-age=86400")],
+        include_str!("../assets/favicon.svg"),
+    )
+}
+
+/// An unknown URL: a page for a browser (it asks for `text/html`), problem+json for an API
+/// client and for anything under `/api/`. Never cached: it may show who is signed in.
+pub async fn not_found(State(s): State<WebState>, jar: CookieJar, headers: HeaderMap, uri: Uri) -> Response {
+    let wants_html = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|accept| accept.to_ascii_lowercase().contains("text/html"));
+    if uri.path().starts_with("/api/") || !wants_html {
+        return Problem::new(StatusCode::NOT_FOUND, "no_route", "no such endpoint").into_response();
+    }
+    let nav = match jar.get(SESSION_COOKIE) {
+        Some(c) => s.app.authenticate_session(c.value()).await.ok().map(|a| Nav::of(&a)),
+        None => None,
+    };
+    let mut res = error_page(StatusCode::NOT_FOUND, nav, "There is no page at this address.");
+    res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    res
 }
 
 async fn css() -> impl IntoResponse {

@@ -210,6 +210,53 @@ impl From<AppError> for Problem {
     }
 }
 
+/// Answers every API error as problem+json, including those no handler wrote: a 405 from the
+/// router, or a rejection of an extractor that is not one of ours (see `extract`). Their text
+/// becomes the detail; a server error's text is logged, never sent. JSON answers are left as
+/// they are (`/readyz` says what is not ready in its own body).
+pub async fn as_problem(res: Response) -> Response {
+    let status = res.status();
+    let is_problem = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/problem+json") || v.starts_with("application/json"));
+    if is_problem || !(status.is_client_error() || status.is_server_error()) {
+        return res;
+    }
+    let (parts, body) = res.into_parts();
+    let text = axum::body::to_bytes(body, 4096)
+        .await
+        .map(|b| String::from_utf8_lossy(&b).trim().to_string())
+        .unwrap_or_default();
+    let code = match status {
+        StatusCode::BAD_REQUEST => "bad_request",
+        StatusCode::NOT_FOUND => "not_found",
+        StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
+        StatusCode::PAYLOAD_TOO_LARGE => "body_too_large",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+        StatusCode::UNPROCESSABLE_ENTITY => "invalid_body",
+        s if s.is_server_error() => "internal",
+        _ => "request_refused",
+    };
+    let mut problem = if status.is_server_error() {
+        tracing::error!(status = status.as_u16(), body = %text, "an error answer without a problem");
+        Problem::internal()
+    } else {
+        let reason = status.canonical_reason().unwrap_or("the request was refused").to_lowercase();
+        Problem::new(status, code, if text.is_empty() { reason } else { text })
+    };
+    problem.status = status.as_u16();
+    let mut out = problem.into_response();
+    // Keep what the original answer told the client besides its body (`Allow` on a 405).
+    for (name, value) in parts.headers.iter() {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            out.headers_mut().entry(name.clone()).or_insert(value.clone());
+        }
+    }
+    out
+}
+
 /// How long a client is told to wait when the database cannot be reached: long enough for a
 /// restart or a failover, short enough that a person retrying by hand is not kept waiting.
 pub const RETRY_AFTER_UNAVAILABLE_SECS: u64 = 5;

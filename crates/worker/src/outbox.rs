@@ -34,7 +34,10 @@ pub(crate) async fn dispatch(db: &Db, subscribers: &[Subscriber], batch: i64) ->
                 "kind": e.kind,
                 "subject": e.subject,
                 "actor_user_id": e.actor_user_id,
-                "payload": serde_json::from_str::<serde_json::Value>(&e.payload).unwrap_or_default(),
+                // A payload that does not parse is logged and passed on as its text: the
+                // subscriber's job fails visibly, and the events behind it still flow.
+                "payload": opsdesk_store::stored_json::<serde_json::Value>(&format!("payload of event {}", e.id), &e.payload)
+                    .unwrap_or_else(|_| serde_json::Value::String(e.payload.clone())),
             });
             payloads.push((&s.job_kind, payload));
         }

@@ -50,7 +50,7 @@ pub(crate) async fn decide_in(
     now: Ts,
 ) -> Result<()> {
     let rec = tx.approval_for_update(approval_id).await?;
-    let mut approval = to_domain(&rec);
+    let mut approval = to_domain(&rec)?;
     let current = approval.current().ok_or_else(|| refusal(opsdesk_domain::approval::Refusal::Finished))?;
     let stage_row = &rec.stages[current];
     let approver = match fixed {

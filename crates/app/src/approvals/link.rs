@@ -125,7 +125,7 @@ impl App {
                 return Ok(LinkCheck::Foreign);
             }
         }
-        let approval = to_domain(rec);
+        let approval = to_domain(rec)?;
         let current = approval.current().map(|i| rec.stages[i].id);
         if current != Some(link.stage_id) {
             return Ok(LinkCheck::Finished);

@@ -34,24 +34,33 @@ use opsdesk_domain::approval::{Approval, ApprovalState, Decision, Refusal, Rule,
 use opsdesk_domain::Actor;
 use opsdesk_store::approvals::{ApprovalRecord, TICKET};
 
-/// The domain's picture of a stored approval.
-pub(crate) fn to_domain(rec: &ApprovalRecord) -> Approval {
+/// The domain's picture of a stored approval. A stage rule that does not parse is an error,
+/// never a default rule: deciding under another rule than the one configured would be wrong.
+pub(crate) fn to_domain(rec: &ApprovalRecord) -> Result<Approval> {
     let stages = rec
         .stages
         .iter()
-        .map(|s| Stage {
-            rule: serde_json::from_str(&s.rule).ok().and_then(|v| Rule::parse(&v, "rule").ok()).unwrap_or(Rule::All),
-            approvers: rec.approvers.iter().filter(|a| a.stage_id == s.id).map(|a| a.user_id).collect(),
-            decisions: rec
-                .decisions
-                .iter()
-                .filter(|d| d.stage_id == s.id)
-                .map(|d| (d.approver_id, Decision::parse(&d.decision).unwrap_or(Decision::Reject)))
-                .collect(),
-            state: StageState::parse(&s.state).unwrap_or(StageState::Skipped),
+        .map(|s| -> Result<Stage> {
+            let what = format!("rule of approval stage {}", s.id);
+            let raw: serde_json::Value = opsdesk_store::stored_json(&what, &s.rule)?;
+            let rule = Rule::parse(&raw, "rule").map_err(|e| {
+                tracing::error!(stage = s.id, error = %e.message, "a stored approval rule is invalid");
+                AppError::Internal(format!("stored {what} is invalid"))
+            })?;
+            Ok(Stage {
+                rule,
+                approvers: rec.approvers.iter().filter(|a| a.stage_id == s.id).map(|a| a.user_id).collect(),
+                decisions: rec
+                    .decisions
+                    .iter()
+                    .filter(|d| d.stage_id == s.id)
+                    .map(|d| (d.approver_id, Decision::parse(&d.decision).unwrap_or(Decision::Reject)))
+                    .collect(),
+                state: StageState::parse(&s.state).unwrap_or(StageState::Skipped),
+            })
         })
-        .collect();
-    Approval { state: ApprovalState::parse(&rec.approval.state).unwrap_or(ApprovalState::Cancelled), stages }
+        .collect::<Result<Vec<Stage>>>()?;
+    Ok(Approval { state: ApprovalState::parse(&rec.approval.state).unwrap_or(ApprovalState::Cancelled), stages })
 }
 
 pub(crate) fn refusal(r: Refusal) -> AppError {

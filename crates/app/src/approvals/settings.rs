@@ -38,7 +38,7 @@ impl Default for ApprovalSettings {
 impl App {
     pub async fn approval_settings(&self) -> Result<ApprovalSettings> {
         Ok(match self.db.setting(KEY).await? {
-            Some(s) => serde_json::from_str(&s).unwrap_or_default(),
+            Some(s) => opsdesk_store::stored_json("approval settings", &s)?,
             None => ApprovalSettings::default(),
         })
     }

@@ -244,7 +244,7 @@ pub(crate) async fn on_ticket_moved(tx: &mut Tx, actor: &Actor, from: Status, ti
     }
     for id in tx.pending_approvals_of(TICKET, ticket.id).await? {
         let rec = tx.approval_for_update(id).await?;
-        let mut approval = super::to_domain(&rec);
+        let mut approval = super::to_domain(&rec)?;
         if approval.cancel().is_err() {
             continue;
         }

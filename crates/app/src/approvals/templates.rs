@@ -47,10 +47,12 @@ pub struct TemplateView {
     pub updated_at: Ts,
 }
 
-impl From<ApprovalTemplate> for TemplateView {
-    fn from(t: ApprovalTemplate) -> Self {
-        let spec: serde_json::Value = serde_json::from_str(&t.spec).unwrap_or_default();
-        TemplateView {
+impl TryFrom<ApprovalTemplate> for TemplateView {
+    type Error = AppError;
+
+    fn try_from(t: ApprovalTemplate) -> Result<Self> {
+        let spec: serde_json::Value = opsdesk_store::stored_json(&format!("approval template {}", t.id), &t.spec)?;
+        Ok(TemplateView {
             id: t.id,
             name: t.name,
             desk_id: t.desk_id,
@@ -58,7 +60,7 @@ impl From<ApprovalTemplate> for TemplateView {
             stages: spec.get("stages").cloned().unwrap_or_default(),
             created_at: t.created_at,
             updated_at: t.updated_at,
-        }
+        })
     }
 }
 
@@ -75,14 +77,14 @@ impl App {
         if actor.role == opsdesk_domain::Role::Requester {
             return Err(AppError::Forbidden);
         }
-        Ok(self.db.approval_templates().await?.into_iter().map(TemplateView::from).collect())
+        self.db.approval_templates().await?.into_iter().map(TemplateView::try_from).collect()
     }
 
     pub async fn approval_template(&self, actor: &Actor, id: i64) -> Result<TemplateView> {
         if actor.role == opsdesk_domain::Role::Requester {
             return Err(AppError::NotFound);
         }
-        Ok(self.db.approval_template(id).await?.into())
+        self.db.approval_template(id).await?.try_into()
     }
 
     /// Creates (`id` none) or replaces a template.
@@ -112,7 +114,7 @@ impl App {
         emit(&mut tx, "approval_template.saved", format!("approval_template:{}", written.id), actor, payload, now)
             .await?;
         tx.commit().await?;
-        Ok(written.into())
+        written.try_into()
     }
 
     pub async fn delete_approval_template(&self, actor: &Actor, id: i64) -> Result<()> {

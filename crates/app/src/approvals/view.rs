@@ -166,7 +166,10 @@ pub(crate) fn view_of(rec: &ApprovalRecord, subject: SubjectView) -> ApprovalVie
         .iter()
         .enumerate()
         .map(|(i, s)| {
-            let rule_json: serde_json::Value = serde_json::from_str(&s.rule).unwrap_or(serde_json::Value::Null);
+            // Shown as null when damaged (logged); deciding refuses it (`to_domain`).
+            let rule_json: serde_json::Value =
+                opsdesk_store::stored_json(&format!("rule of approval stage {}", s.id), &s.rule)
+                    .unwrap_or(serde_json::Value::Null);
             let approvers: Vec<ApproverView> = rec
                 .approvers
                 .iter()

@@ -99,7 +99,7 @@ impl App {
         let payload = json!({ "article_id": a.id, "version": v.number });
         emit(&mut tx, "kb.article_linked", format!("ticket:{}", t.id), actor, payload, now).await?;
         tx.commit().await?;
-        Ok(ArticleView::of(&a, &v))
+        ArticleView::of(&a, &v)
     }
 
     /// The articles linked to a ticket, and those its title and description suggest. A
@@ -115,7 +115,7 @@ impl App {
         let mut linked = Vec::new();
         for id in self.db.articles_of_ticket(t.id).await? {
             if let Ok((a, v)) = self.find_article(actor, id).await {
-                linked.push(ArticleView::of(&a, &v));
+                linked.push(ArticleView::of(&a, &v)?);
             }
         }
         let suggested = if actor.role == Role::Requester {

@@ -66,8 +66,8 @@ pub struct ArticleView {
 }
 
 impl ArticleView {
-    pub fn of(a: &Article, v: &Version) -> ArticleView {
-        ArticleView {
+    pub fn of(a: &Article, v: &Version) -> Result<ArticleView> {
+        Ok(ArticleView {
             id: a.id,
             desk_id: a.desk_id,
             state: a.state,
@@ -80,8 +80,8 @@ impl ArticleView {
             body: v.body.clone(),
             body_html: opsdesk_domain::kb::render_html(&v.body),
             visibility: v.visibility,
-            tags: v.tag_list(),
-            categories: v.category_ids(),
+            tags: v.tag_list()?,
+            categories: v.category_ids()?,
             owner_id: a.owner_id,
             review_by: a.review_by.map(|t| ReviewBy::of_timestamp(t.0).0.to_string()),
             views: a.views,
@@ -92,7 +92,7 @@ impl ArticleView {
             created_at: a.created_at,
             updated_at: a.updated_at,
             published_at: a.published_at,
-        }
+        })
     }
 }
 
@@ -121,15 +121,15 @@ pub struct Comparison {
     pub diff: VersionDiff,
 }
 
-pub(crate) fn draft_of(v: &Version) -> ArticleDraft {
-    ArticleDraft {
+pub(crate) fn draft_of(v: &Version) -> Result<ArticleDraft> {
+    Ok(ArticleDraft {
         title: v.title.clone(),
         summary: v.summary.clone(),
         body: v.body.clone(),
         visibility: v.visibility,
-        tags: v.tag_list().iter().filter_map(|t| opsdesk_domain::kb::Tag::parse(t).ok()).collect(),
+        tags: v.tag_list()?.iter().filter_map(|t| opsdesk_domain::kb::Tag::parse(t).ok()).collect(),
         note: v.note.clone(),
-    }
+    })
 }
 
 impl App {
@@ -159,13 +159,13 @@ impl App {
         let (a, v) = self.find_article(actor, id).await?;
         self.db.count_article_view(a.id).await?;
         let a = Article { views: a.views + 1, ..a };
-        Ok(ArticleView::of(&a, &v))
+        ArticleView::of(&a, &v)
     }
 
     /// An article without counting a view (for writers' pages and after commands).
     pub async fn article_view(&self, actor: &Actor, id: i64) -> Result<ArticleView> {
         let (a, v) = self.find_article(actor, id).await?;
-        Ok(ArticleView::of(&a, &v))
+        ArticleView::of(&a, &v)
     }
 
     /// Every version of an article, newest first (writers only; requesters see one version).
@@ -192,7 +192,7 @@ impl App {
     pub async fn article_at_version(&self, actor: &Actor, id: i64, number: i64) -> Result<ArticleView> {
         let (a, _) = self.writable_article(actor, id).await?;
         let v = self.db.article_version(a.id, number).await?;
-        Ok(ArticleView::of(&a, &v))
+        ArticleView::of(&a, &v)
     }
 
     /// Any two versions side by side (writers only).
@@ -200,7 +200,7 @@ impl App {
         let (a, _) = self.writable_article(actor, id).await?;
         let old = self.db.article_version(a.id, from).await?;
         let new = self.db.article_version(a.id, to).await?;
-        Ok(Comparison { article_id: a.id, from, to, diff: compare(&draft_of(&old), &draft_of(&new)) })
+        Ok(Comparison { article_id: a.id, from, to, diff: compare(&draft_of(&old)?, &draft_of(&new)?) })
     }
 
     pub(crate) async fn writable_article(&self, actor: &Actor, id: i64) -> Result<(Article, Version)> {

@@ -5,9 +5,9 @@
 //! Suggestions (while a requester types a ticket's title) match any word, the last as a
 //! prefix.
 
-use crate::{App, Result};
+use crate::{App, AppError, Result};
 use opsdesk_domain::kb::{correct_word, edit_limit, query_words, ArticleState, ReadAccess, Snippet};
-use opsdesk_domain::Actor;
+use opsdesk_domain::{Actor, FieldError};
 use opsdesk_store::kb::{KbHit, KbSearch, Matching};
 use opsdesk_store::Ts;
 use serde::{Deserialize, Serialize};
@@ -107,6 +107,12 @@ fn meaningful(words: Vec<String>) -> Vec<String> {
 impl App {
     /// Ranked search over the articles the actor may read.
     pub async fn search_articles(&self, actor: &Actor, input: &SearchInput) -> Result<SearchResult> {
+        // Like the ticket query language: a control character means nothing in a search and
+        // would reach the stored list of missed searches (PostgreSQL refuses a NUL).
+        if let Some(c) = input.q.chars().find(|c| c.is_control() && !c.is_whitespace()) {
+            let message = format!("a search cannot contain control characters (U+{:04X})", u32::from(c));
+            return Err(AppError::Query(FieldError::new("q", "invalid_query", message)));
+        }
         let access = ReadAccess::of(actor);
         let state = input.state.as_deref().filter(|s| !s.is_empty()).map(ArticleState::parse).transpose()?;
         let tag = input.tag.as_deref().map(str::trim).filter(|t| !t.is_empty()).map(str::to_lowercase);

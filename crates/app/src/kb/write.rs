@@ -111,15 +111,15 @@ fn refused(m: Move) -> AppError {
 }
 
 /// The words of a version for the vocabulary of typo corrections: four letters or more.
-fn vocabulary(v: &Version) -> Vec<String> {
-    let text = format!("{} {} {} {}", v.title, v.summary, v.tag_list().join(" "), v.body_text);
+fn vocabulary(v: &Version) -> Result<Vec<String>> {
+    let text = format!("{} {} {} {}", v.title, v.summary, v.tag_list()?.join(" "), v.body_text);
     let mut words: Vec<String> = query_words_all(&text)
         .into_iter()
         .filter(|w| (4..=30).contains(&w.chars().count()) && w.chars().all(char::is_alphabetic))
         .collect();
     words.sort();
     words.dedup();
-    words
+    Ok(words)
 }
 
 /// Every word of a text (the query parser stops after a dozen).
@@ -222,7 +222,7 @@ impl App {
             json!({ "title": v.title, "desk_id": desk_id, "source_ticket": ticket.as_ref().map(|t| &t.number) });
         emit(&mut tx, "kb.article_created", format!("kb_article:{}", a.id), actor, payload, now).await?;
         tx.commit().await?;
-        Ok(ArticleView::of(&a, &v))
+        ArticleView::of(&a, &v)
     }
 
     /// Saves a new version. With `expected` (the article's `row_version` as the client read
@@ -242,7 +242,10 @@ impl App {
             input.summary.as_deref().unwrap_or(&head.summary),
             input.body.as_deref().unwrap_or(&head.body),
             input.visibility.as_deref().unwrap_or(head.visibility.as_str()),
-            &input.tags.clone().unwrap_or_else(|| head.tag_list()),
+            &match &input.tags {
+                Some(tags) => tags.clone(),
+                None => head.tag_list()?,
+            },
             input.note.as_deref().unwrap_or(""),
         );
         let draft = match draft {
@@ -263,7 +266,7 @@ impl App {
         };
         let categories = match &input.categories {
             Some(refs) => self.categories_for(refs, current.desk_id).await?,
-            None => head.category_ids(),
+            None => head.category_ids()?,
         };
         let owner = match &input.owner {
             Some(r) => Some(self.owner_for(r).await?),
@@ -328,7 +331,7 @@ impl App {
         let payload = json!({ "version": saved.version, "starts_revision": saved.starts_revision });
         emit(&mut tx, "kb.article_saved", format!("kb_article:{}", after.id), actor, payload, now).await?;
         tx.commit().await?;
-        Ok(ArticleView::of(&after, &v))
+        ArticleView::of(&after, &v)
     }
 
     /// Moves an article through its lifecycle.
@@ -377,7 +380,7 @@ impl App {
         emit(&mut tx, "kb.article_state_changed", format!("kb_article:{}", after.id), actor, payload, now).await?;
         tx.commit().await?;
         let v = self.db.article_version(after.id, after.head_version).await?;
-        Ok(ArticleView::of(&after, &v))
+        ArticleView::of(&after, &v)
     }
 
     /// Deletes an article that was never published (published ones are retired instead, so
@@ -426,6 +429,6 @@ async fn save_version(
         author_id: actor.user_id,
     };
     let v = tx.insert_version(&new, now).await?;
-    tx.add_kb_terms(&vocabulary(&v)).await?;
+    tx.add_kb_terms(&vocabulary(&v)?).await?;
     Ok(v)
 }

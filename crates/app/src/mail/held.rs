@@ -4,6 +4,7 @@
 
 use super::ingest::{attach_all, post_reply, requester_actor};
 use super::sender::{pending_requester, store_requester};
+use super::views::{DeliveryAttemptView, MailMessageView};
 use super::Outcome;
 use crate::tickets::create::{insert_prepared, Lookups};
 use crate::tickets::{CreateTicket, Ref};
@@ -198,10 +199,25 @@ impl App {
         Ok((m, raw))
     }
 
-    /// A ticket's mail in and out, with delivery states and errors (agents who may work it).
-    pub async fn ticket_mail(&self, actor: &Actor, id_or_number: &str) -> Result<Vec<MailMessage>> {
+    /// A ticket's mail in and out, with delivery states and every delivery attempt with its
+    /// error (agents who may work it).
+    pub async fn ticket_mail(&self, actor: &Actor, id_or_number: &str) -> Result<Vec<MailMessageView>> {
         let t = self.workable_ticket(actor, id_or_number).await?;
-        Ok(self.db.mail_of_ticket(t.id).await?)
+        let messages = self.db.mail_of_ticket(t.id).await?;
+        let mut deliveries = self.db.deliveries_of_ticket(t.id).await?.into_iter().peekable();
+        // Both lists are ordered by message id, so one pass pairs them.
+        Ok(messages
+            .iter()
+            .map(|m| {
+                let mut view = MailMessageView::from(m);
+                while let Some(d) = deliveries.next_if(|d| d.mail_id <= m.id) {
+                    if d.mail_id == m.id {
+                        view.deliveries.push(DeliveryAttemptView::from(&d));
+                    }
+                }
+                view
+            })
+            .collect())
     }
 
     /// The raw bytes of one of a ticket's messages (agents who may work it).

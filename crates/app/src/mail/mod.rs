@@ -16,7 +16,8 @@ pub use mailbox::{is_loopback, MailboxInput, MailboxView, TlsMode, DEFAULT_POLL_
 pub use notify::{EventRef, Notification, SEND_ATTEMPTS};
 pub use settings::{DeskMailInput, DeskMailView};
 pub use views::{
-    MailDirection, MailMessageView, MailStatusSchema, MailTemplateSchema, NoticeSchema, StrangerPolicySchema,
+    DeliveryAttemptView, MailDeliveryOutcome, MailDirection, MailMessageView, MailStatusSchema, MailTemplateSchema,
+    NoticeSchema, StrangerPolicySchema,
 };
 
 use std::time::Duration;

@@ -111,7 +111,7 @@ impl App {
         if wanted.is_empty() {
             return Ok(vec![]);
         }
-        let view = super::DeskMailView::of(&desk_mail);
+        let view = super::DeskMailView::of(&desk_mail)?;
         let desk = self.db.desk(t.desk_id).await?;
         let author = match e.actor_user_id {
             Some(id) => self.db.user(id).await.ok().map(|u| u.name),

@@ -57,13 +57,14 @@ pub struct DeskMailView {
 }
 
 impl DeskMailView {
-    pub(crate) fn of(m: &DeskMail) -> DeskMailView {
-        let custom: BTreeMap<Notice, Template> = serde_json::from_str(&m.templates).unwrap_or_default();
+    pub(crate) fn of(m: &DeskMail) -> crate::Result<DeskMailView> {
+        let custom: BTreeMap<Notice, Template> =
+            opsdesk_store::stored_json(&format!("mail templates of desk {}", m.desk_id), &m.templates)?;
         let templates = Notice::ALL
             .into_iter()
             .map(|n| (n, custom.get(&n).cloned().unwrap_or_else(|| n.default_template())))
             .collect();
-        DeskMailView {
+        Ok(DeskMailView {
             desk_id: m.desk_id,
             address: m.address.clone(),
             from_name: m.from_name.clone(),
@@ -71,7 +72,7 @@ impl DeskMailView {
             templates,
             customised: custom.keys().copied().collect(),
             updated_at: m.updated_at,
-        }
+        })
     }
 }
 
@@ -83,7 +84,7 @@ impl App {
         }
         self.db.desk(desk_id).await?;
         let m = self.db.desk_mail(desk_id).await?.ok_or(AppError::NotFound)?;
-        Ok(DeskMailView::of(&m))
+        DeskMailView::of(&m)
     }
 
     /// Sets a desk's mail settings (admins).
@@ -170,6 +171,6 @@ impl App {
         )
         .await?;
         tx.commit().await?;
-        Ok(DeskMailView::of(&stored))
+        DeskMailView::of(&stored)
     }
 }

@@ -5,7 +5,7 @@
 
 use opsdesk_mail::template::Notice;
 use opsdesk_mail::thread::StrangerPolicy;
-use opsdesk_store::mail::{status, MailMessage};
+use opsdesk_store::mail::{status, MailDelivery, MailMessage};
 use opsdesk_store::Ts;
 use serde::Serialize;
 use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
@@ -41,11 +41,46 @@ pub struct MailMessageView {
     pub notice: Option<String>,
     /// Delivery attempts of an outbound message.
     pub attempts: i64,
+    /// Every delivery attempt of an outbound message with its outcome and error, oldest
+    /// first (a ticket's mail only; empty elsewhere and for inbound messages).
+    pub deliveries: Vec<DeliveryAttemptView>,
     #[schema(value_type = String, format = DateTime)]
     pub created_at: Ts,
     #[schema(value_type = String, format = DateTime)]
     pub updated_at: Ts,
 }
+
+/// One delivery attempt of an outbound message.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[schema(as = MailDeliveryAttempt)]
+pub struct DeliveryAttemptView {
+    /// 1 for the first attempt.
+    pub attempt: i64,
+    /// `sent` or `failed`.
+    #[schema(value_type = MailDeliveryOutcome)]
+    pub outcome: String,
+    /// The mail server's answer or the connection error of a failed attempt.
+    pub error: Option<String>,
+    #[schema(value_type = String, format = DateTime)]
+    pub at: Ts,
+}
+
+impl From<&MailDelivery> for DeliveryAttemptView {
+    fn from(d: &MailDelivery) -> Self {
+        DeliveryAttemptView { attempt: d.attempt, outcome: d.outcome.clone(), error: d.error.clone(), at: d.at }
+    }
+}
+
+/// `sent` or `failed`.
+pub struct MailDeliveryOutcome;
+
+impl PartialSchema for MailDeliveryOutcome {
+    fn schema() -> RefOr<Schema> {
+        string_enum("How a delivery attempt ended.", [status::SENT, status::FAILED])
+    }
+}
+
+impl ToSchema for MailDeliveryOutcome {}
 
 impl From<&MailMessage> for MailMessageView {
     fn from(m: &MailMessage) -> Self {
@@ -66,6 +101,7 @@ impl From<&MailMessage> for MailMessageView {
             collapsed: m.collapsed.clone(),
             notice: m.notice.clone(),
             attempts: m.attempts,
+            deliveries: Vec::new(),
             created_at: m.created_at,
             updated_at: m.updated_at,
         }

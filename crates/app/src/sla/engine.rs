@@ -34,7 +34,8 @@ pub(crate) fn domain_event(e: &ClockEventRow) -> Option<ClockEvent> {
 
 /// A policy snapshot of a clock, parsed.
 pub(crate) fn parse_policy(spec: &str) -> Option<Policy> {
-    let spec: PolicySpec = serde_json::from_str(spec).ok()?;
+    // A damaged snapshot is logged (by `stored_json`); its clock is then left as it is.
+    let spec: PolicySpec = opsdesk_store::stored_json("SLA policy snapshot of a clock", spec).ok()?;
     Policy::parse(&spec).ok()
 }
 
@@ -53,7 +54,7 @@ impl Calendars {
             None => None,
             Some(id) => tx.calendar_in_tx(id).await?,
         };
-        let cal = calendar_of(row.as_ref());
+        let cal = calendar_of(row.as_ref())?;
         self.0.insert(id, cal.clone());
         Ok(cal)
     }
@@ -67,16 +68,22 @@ impl Calendars {
             None => None,
             Some(id) => db.calendar(id).await.ok(),
         };
-        let cal = calendar_of(row.as_ref());
+        let cal = calendar_of(row.as_ref())?;
         self.0.insert(id, cal.clone());
         Ok(cal)
     }
 }
 
-fn calendar_of(row: Option<&opsdesk_store::sla::CalendarRow>) -> BusinessCalendar {
-    row.and_then(|r| serde_json::from_str::<CalendarSpec>(&r.spec).ok())
-        .and_then(|s| BusinessCalendar::parse(&s).ok())
-        .unwrap_or_else(BusinessCalendar::twenty_four_seven)
+/// The calendar of a stored row; none is 24x7. A stored calendar that does not parse is an
+/// error: clocks counted on another calendar than the configured one would be wrong.
+fn calendar_of(row: Option<&opsdesk_store::sla::CalendarRow>) -> Result<BusinessCalendar> {
+    let Some(r) = row else { return Ok(BusinessCalendar::twenty_four_seven()) };
+    let what = format!("business calendar {}", r.id);
+    let spec: CalendarSpec = opsdesk_store::stored_json(&what, &r.spec)?;
+    BusinessCalendar::parse(&spec).map_err(|e| {
+        tracing::error!(calendar = r.id, error = %e, "a stored business calendar is invalid");
+        crate::AppError::Internal(format!("stored {what} is invalid"))
+    })
 }
 
 /// Instants are stored in microseconds; events are made at that precision so a replayed

@@ -130,20 +130,20 @@ fn builtin_calendar() -> CalendarView {
     }
 }
 
-fn calendar_view(row: CalendarRow) -> CalendarView {
-    let spec = serde_json::from_str(&row.spec).unwrap_or_default();
-    CalendarView {
+fn calendar_view(row: CalendarRow) -> Result<CalendarView> {
+    let spec = opsdesk_store::stored_json(&format!("business calendar {}", row.id), &row.spec)?;
+    Ok(CalendarView {
         id: row.id,
         name: row.name,
         builtin: false,
         spec,
         created_at: Some(row.created_at),
         updated_at: Some(row.updated_at),
-    }
+    })
 }
 
 fn policy_view(row: PolicyRow) -> Result<PolicyView> {
-    let spec = serde_json::from_str(&row.spec).map_err(|e| AppError::Internal(format!("stored policy: {e}")))?;
+    let spec = opsdesk_store::stored_json(&format!("SLA policy {}", row.id), &row.spec)?;
     Ok(PolicyView { id: row.id, position: row.position, spec, created_at: row.created_at, updated_at: row.updated_at })
 }
 
@@ -179,7 +179,9 @@ impl App {
     pub async fn sla_calendars(&self, actor: &Actor) -> Result<Vec<CalendarView>> {
         staff(actor)?;
         let mut out = vec![builtin_calendar()];
-        out.extend(self.db.calendars().await?.into_iter().map(calendar_view));
+        for row in self.db.calendars().await? {
+            out.push(calendar_view(row)?);
+        }
         Ok(out)
     }
 
@@ -188,7 +190,7 @@ impl App {
         if id == BUILTIN_CALENDAR_ID {
             return Ok(builtin_calendar());
         }
-        Ok(calendar_view(self.db.calendar(id).await?))
+        calendar_view(self.db.calendar(id).await?)
     }
 
     /// Creates (`id` None) or replaces a calendar after checking every field.
@@ -226,7 +228,7 @@ impl App {
         let kind = if id.is_some() { "sla.calendar_updated" } else { "sla.calendar_created" };
         emit(&mut tx, kind, format!("sla_calendar:{}", saved.id), actor, json!({ "name": saved.name }), now).await?;
         tx.commit().await?;
-        Ok(calendar_view(saved))
+        calendar_view(saved)
     }
 
     /// Deletes a calendar no policy uses (a used one answers 409 `calendar_in_use`).

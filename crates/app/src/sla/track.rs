@@ -57,32 +57,39 @@ pub(crate) async fn track(tx: &mut Tx, actor: &Actor, ticket: &Ticket, change: C
     Ok(())
 }
 
-/// The policies in order, parsed; unreadable ones are skipped (they were validated when
-/// written, so this only guards against hand-edited rows).
+/// The policies in order, parsed. Unreadable ones (they were validated when written, so only
+/// a hand-edited row) are logged and skipped: one bad policy must not stop every ticket from
+/// being logged; the policy list reports it as an error (`policy_view`).
 pub(crate) async fn policies(tx: &mut Tx) -> Result<Vec<(PolicyRow, Policy)>> {
     let rows = tx.policies_in_tx().await?;
     Ok(rows
         .into_iter()
         .filter_map(|r| {
-            let spec: PolicySpec = serde_json::from_str(&r.spec).ok()?;
-            let p = Policy::parse(&spec).ok()?;
-            Some((r, p))
+            let spec: PolicySpec = opsdesk_store::stored_json(&format!("SLA policy {}", r.id), &r.spec).ok()?;
+            match Policy::parse(&spec) {
+                Ok(p) => Some((r, p)),
+                Err(e) => {
+                    tracing::error!(policy = r.id, error = %e, "a stored SLA policy is invalid; it is skipped");
+                    None
+                }
+            }
         })
         .collect())
 }
 
 async fn matching(tx: &mut Tx, t: &Ticket) -> Result<Option<(PolicyRow, Policy)>> {
     let all = policies(tx).await?;
-    Ok(matching_in(&all, t).cloned())
+    Ok(matching_in(&all, t)?.cloned())
 }
 
 /// The first of `all` that applies to the ticket.
-fn matching_in<'a>(all: &'a [(PolicyRow, Policy)], t: &Ticket) -> Option<&'a (PolicyRow, Policy)> {
+fn matching_in<'a>(all: &'a [(PolicyRow, Policy)], t: &Ticket) -> Result<Option<&'a (PolicyRow, Policy)>> {
     if all.is_empty() {
-        return None;
+        return Ok(None);
     }
-    let custom: Map<String, Value> = serde_json::from_str(&t.custom_fields).unwrap_or_default();
-    let priority = Priority::new(t.priority as u8)?;
+    let custom: Map<String, Value> =
+        opsdesk_store::stored_json(&format!("custom fields of ticket {}", t.id), &t.custom_fields)?;
+    let Some(priority) = Priority::new(t.priority as u8) else { return Ok(None) };
     let facts = TicketFacts {
         desk_id: t.desk_id,
         kind: t.kind,
@@ -93,7 +100,7 @@ fn matching_in<'a>(all: &'a [(PolicyRow, Policy)], t: &Ticket) -> Option<&'a (Po
     };
     let parsed: Vec<Policy> = all.iter().map(|(_, p)| p.clone()).collect();
     let found = match_policy(&parsed, &facts).map(|p| p.name.clone());
-    found.and_then(|name| all.iter().find(|(_, p)| p.name == name))
+    Ok(found.and_then(|name| all.iter().find(|(_, p)| p.name == name)))
 }
 
 fn hold(t: &Ticket) -> Option<HoldReason> {
@@ -155,7 +162,7 @@ pub(crate) async fn track_created(tx: &mut Tx, created: &[(Option<i64>, &Ticket,
     }
     let mut cals = Calendars::default();
     for (by, t, at) in created {
-        let found = matching_in(&all, t);
+        let found = matching_in(&all, t)?;
         if start_under(tx, &mut cals, t, found, *by, engine::micros(*at)).await? {
             tx.refresh_ticket_sla_due(t.id).await?;
         }

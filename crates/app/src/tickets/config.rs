@@ -72,7 +72,7 @@ fn admin(actor: &Actor) -> Result<()> {
 impl App {
     pub async fn priority_matrix(&self) -> Result<PriorityMatrix> {
         Ok(match self.db.setting(MATRIX_KEY).await? {
-            Some(s) => serde_json::from_str(&s).unwrap_or_default(),
+            Some(s) => opsdesk_store::stored_json("priority matrix setting", &s)?,
             None => PriorityMatrix::default(),
         })
     }
@@ -98,7 +98,7 @@ impl App {
 
     pub async fn ticket_settings(&self) -> Result<TicketSettings> {
         Ok(match self.db.setting(SETTINGS_KEY).await? {
-            Some(s) => serde_json::from_str(&s).unwrap_or_default(),
+            Some(s) => opsdesk_store::stored_json("ticket settings", &s)?,
             None => TicketSettings::default(),
         })
     }
@@ -202,7 +202,9 @@ impl App {
 
     pub async fn custom_fields(&self, desk_id: i64, kind: Kind) -> Result<Vec<CustomFieldDef>> {
         let rows = self.db.custom_fields(desk_id, kind.as_str()).await?;
-        Ok(rows.into_iter().filter_map(|r| serde_json::from_str(&r.definition).ok()).collect())
+        rows.into_iter()
+            .map(|r| Ok(opsdesk_store::stored_json(&format!("custom field {}", r.id), &r.definition)?))
+            .collect()
     }
 
     pub async fn put_custom_field(

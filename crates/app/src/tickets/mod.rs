@@ -135,7 +135,10 @@ impl From<&Ticket> for TicketView {
             shared_with_organization: t.shared_with_organization,
             group_id: t.group_id,
             assignee_id: t.assignee_id,
-            custom_fields: serde_json::from_str(&t.custom_fields).unwrap_or_else(|_| serde_json::json!({})),
+            // A view cannot fail here (it is built in many places); the failure is logged, and
+            // every write of the ticket's fields reports it (`update`).
+            custom_fields: opsdesk_store::stored_json(&format!("custom fields of ticket {}", t.id), &t.custom_fields)
+                .unwrap_or_else(|_| serde_json::json!({})),
             external_id: t.external_id.clone(),
             version: t.version,
             created_at: t.created_at,

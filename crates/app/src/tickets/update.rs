@@ -160,7 +160,8 @@ impl App {
             after.organization_id = u.organization_id;
         }
         if let Some(changes) = &input.custom_fields {
-            let existing: Map<String, Value> = serde_json::from_str(&before.custom_fields).unwrap_or_default();
+            let existing: Map<String, Value> =
+                opsdesk_store::stored_json(&format!("custom fields of ticket {}", before.id), &before.custom_fields)?;
             let merged = CustomFieldDef::apply_all(&defs, &existing, changes)?;
             self.check_user_fields(&defs, &merged).await?;
             after.custom_fields = Value::Object(merged).to_string();

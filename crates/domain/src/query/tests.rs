@@ -227,6 +227,33 @@ fn ticket_numbers() {
 }
 
 #[test]
+fn a_lone_ticket_number_finds_that_ticket() {
+    let number = |prefix: Option<&str>, seq| Value::Number { prefix: prefix.map(String::from), seq };
+    assert_eq!(ok("INC-580").filters, vec![filter(Field::Number, Op::Eq, vec![number(Some("INC"), 580)], false, 0)]);
+    assert_eq!(ok("  580 ").filters, vec![filter(Field::Number, Op::Eq, vec![number(None, 580)], false, 2)]);
+    let sorted = ok("sort:-created inc-7");
+    assert_eq!(sorted.filters, vec![filter(Field::Number, Op::Eq, vec![number(Some("INC"), 7)], false, 14)]);
+    assert!(sorted.text.is_empty() && sorted.sort.is_some());
+    // Next to other terms, quoted, negated or not a number, it stays text.
+    assert_eq!(ok("error 404").text, vec![word("error", false, false), word("404", false, false)]);
+    assert_eq!(ok("\"580\"").text, vec![word("580", true, false)]);
+    assert_eq!(ok("-580").text, vec![word("580", false, true)]);
+    assert_eq!(ok("status:open 580").text, vec![word("580", false, false)]);
+    for text in ["0", "007x", "INC-0", "printer"] {
+        assert!(ok(text).filters.is_empty(), "{text}");
+    }
+}
+
+#[test]
+fn control_characters_are_refused_where_they_are() {
+    err_at("vpn\0drops", 3, 1, "control characters (U+0000)");
+    err_at("\u{7}", 0, 1, "control characters (U+0007)");
+    err_at("é \u{1b}[0m", 2, 1, "control characters");
+    // Tabs and newlines are whitespace, not errors.
+    assert_eq!(ok("vpn\tdrops\n").text.len(), 2);
+}
+
+#[test]
 fn sort_takes_one_key_and_direction() {
     assert_eq!(ok("sort:priority").sort, Some(Sort { key: SortKey::Priority, descending: false }));
     assert_eq!(ok("sort:-created").sort, Some(Sort { key: SortKey::Created, descending: true }));

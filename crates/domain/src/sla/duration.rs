@@ -173,6 +173,58 @@ impl<'de> Deserialize<'de> for BusinessDuration {
     }
 }
 
+/// A duration as an admin writes it in JSON, kept as written for [`BusinessDuration::parse`]:
+/// a string (`"1h30m"`, `"5400"`) or an integer number of seconds (`5400`, kept as `"5400"`).
+/// Use with `#[serde(deserialize_with = "written")]` on a `String` field.
+pub fn written<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Raw {
+        Secs(i64),
+        Text(String),
+    }
+    Ok(match Raw::deserialize(d)? {
+        Raw::Secs(n) => n.to_string(),
+        Raw::Text(s) => s,
+    })
+}
+
+/// [`written`] for an optional field (absent or null is `None`).
+pub fn written_opt<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    #[derive(Deserialize)]
+    struct Wrap(#[serde(deserialize_with = "written")] String);
+    Ok(Option::<Wrap>::deserialize(d)?.map(|w| w.0))
+}
+
+/// The OpenAPI schema of a written duration: a string in duration syntax or integer seconds.
+pub struct WrittenDuration;
+
+impl utoipa::PartialSchema for WrittenDuration {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Type};
+        OneOfBuilder::new()
+            .item(
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .description(Some(
+                        "Hours, minutes and seconds in that order: `4h`, `30m`, `1h30m`, `90s`; no days.",
+                    ))
+                    .examples([serde_json::json!("1h30m")]),
+            )
+            .item(
+                ObjectBuilder::new()
+                    .schema_type(Type::Integer)
+                    .minimum(Some(0))
+                    .description(Some("Seconds."))
+                    .examples([serde_json::json!(5400)]),
+            )
+            .description(Some("A business duration: a string like `1h30m`, or integer seconds."))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for WrittenDuration {}
+
 #[cfg(test)]
 mod tests {
     use super::*;

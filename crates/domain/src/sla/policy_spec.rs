@@ -84,16 +84,22 @@ pub struct ConditionsSpec {
     pub custom_fields: BTreeMap<String, Value>,
 }
 
-/// Targets as written, in [`BusinessDuration`] syntax (`4h`, `1h30m`, or seconds).
+/// Targets as written, in [`BusinessDuration`] syntax (`4h`, `1h30m`) or as integer
+/// seconds (`5400`); kept as written.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TargetsSpec {
-    /// A business duration: `30m`, `4h`, `1h30m`, `2d` or seconds.
+    /// A business duration: `30m`, `4h`, `1h30m`, or integer seconds.
+    #[serde(deserialize_with = "super::duration::written")]
+    #[schema(value_type = super::duration::WrittenDuration)]
     pub first_response: String,
     /// A business duration, no shorter than `first_response`.
+    #[serde(deserialize_with = "super::duration::written")]
+    #[schema(value_type = super::duration::WrittenDuration)]
     pub resolution: String,
     /// A business duration for every reply after the first; none when absent.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::duration::written_opt")]
+    #[schema(value_type = Option<super::duration::WrittenDuration>)]
     pub next_response: Option<String>,
 }
 

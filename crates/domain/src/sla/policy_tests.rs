@@ -201,3 +201,19 @@ fn raising_priority_stops_at_p1() {
     assert_eq!(raise_priority(p(3)), p(2));
     assert_eq!(raise_priority(p(1)), p(1));
 }
+
+#[test]
+fn targets_take_duration_strings_or_integer_seconds() {
+    let t: TargetsSpec =
+        serde_json::from_value(serde_json::json!({"first_response": 1800, "resolution": "4h", "next_response": 60}))
+            .expect("integer seconds");
+    assert_eq!((t.first_response.as_str(), t.resolution.as_str()), ("1800", "4h"));
+    assert_eq!(t.next_response.as_deref(), Some("60"));
+    let t: TargetsSpec =
+        serde_json::from_value(serde_json::json!({"first_response": "30m", "resolution": 7200, "next_response": null}))
+            .expect("mixed");
+    assert_eq!((t.resolution.as_str(), t.next_response), ("7200", None));
+    assert!(
+        serde_json::from_value::<TargetsSpec>(serde_json::json!({"first_response": true, "resolution": "4h"})).is_err()
+    );
+}

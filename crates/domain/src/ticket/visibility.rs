@@ -22,7 +22,9 @@ pub struct TicketAccess {
 pub enum Visibility {
     /// Admins, agents granted all groups, and the system.
     All,
-    /// Agents: their groups' tickets, tickets assigned to them, and tickets they requested.
+    /// Agents: tickets without a group (the triage queue: no ticket is lost from sight when
+    /// a desk has no default group), their groups' tickets, tickets assigned to them, and
+    /// tickets they requested.
     Agent { user_id: i64, group_ids: Vec<i64> },
     /// Requesters: their own tickets, and those shared with their organisation.
     Requester { user_id: i64, organization_id: Option<i64> },
@@ -44,7 +46,7 @@ impl Actor {
         match self.ticket_visibility() {
             Visibility::All => true,
             Visibility::Agent { user_id, group_ids } => {
-                t.group_id.is_some_and(|g| group_ids.contains(&g))
+                t.group_id.is_none_or(|g| group_ids.contains(&g))
                     || t.assignee_id == Some(user_id)
                     || t.requester_id == user_id
             }
@@ -115,5 +117,13 @@ mod tests {
         assert!(other.can_see_ticket(&TicketAccess { assignee_id: Some(21), ..T }));
         assert!(Actor { sees_all_groups: true, ..other }.can_see_ticket(&T));
         assert!(actor(Role::Admin, 1, None, vec![]).can_work_ticket(&T));
+    }
+
+    #[test]
+    fn every_agent_sees_and_works_tickets_without_a_group() {
+        let ungrouped = TicketAccess { group_id: None, ..T };
+        assert!(actor(Role::Agent, 21, None, vec![2]).can_work_ticket(&ungrouped));
+        assert!(actor(Role::Agent, 22, None, vec![]).can_work_ticket(&ungrouped), "in no group at all");
+        assert!(!actor(Role::Requester, 11, Some(5), vec![]).can_see_ticket(&ungrouped), "requesters: their own only");
     }
 }

@@ -40,6 +40,73 @@ both_backends! {
         server.stop().await;
     }
 
+    async fn uploads_methods_and_limits_answer_problems_too(db: TestDb) {
+        let server = db.start().await;
+        let (_, admin) = server.user("admin").await;
+        let r = admin.post("/api/v1/tickets", json!({"kind": "incident", "title": "Upload target"})).await;
+        assert_eq!(r.status, 201, "{:?}", r.body);
+        let limits = json!({"auto_close_after_secs": 86400, "attachment_max_bytes": 4096});
+        let r = admin.send(reqwest::Method::PUT, "/api/v1/settings/tickets", Some(limits)).await;
+        assert_eq!(r.status, 200, "{:?}", r.body);
+        let r = admin.post("/api/v1/kb/articles", json!({"title": "Uploads", "summary": "s", "body": "b"})).await;
+        assert_eq!(r.status, 201, "{:?}", r.body);
+        assert_eq!(r.body["id"], 1);
+        let token = admin.token.clone().expect("token");
+        let http = reqwest::Client::new();
+        let upload = |path: &'static str, ct: &'static str, body: Vec<u8>| {
+            http.post(server.url(path)).bearer_auth(&token).header("content-type", ct).body(body).send()
+        };
+        for path in ["/api/v1/tickets/INC-1/attachments", "/api/v1/kb/articles/1/attachments"] {
+            // No boundary at all, then a boundary the body never uses.
+            let r = read(upload(path, "multipart/form-data", b"--x\r\n".to_vec()).await.expect("sent")).await;
+            r.assert_problem(400, "invalid_multipart");
+            let r = read(upload(path, "multipart/form-data; boundary=\"", b"junk".to_vec()).await.expect("sent")).await;
+            r.assert_problem(400, "invalid_multipart");
+            let r = read(upload(path, "multipart/form-data; boundary=abc", b"not multipart at all".to_vec()).await.expect("sent")).await;
+            r.assert_problem(400, "invalid_multipart");
+            let r = read(upload(path, "text/plain", b"hello".to_vec()).await.expect("sent")).await;
+            r.assert_problem(415, "unsupported_media_type");
+            // Over the attachment limit set below.
+            let mut big = b"--abc\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.bin\"\r\n\r\n".to_vec();
+            big.extend(std::iter::repeat_n(b'x', 5_000));
+            big.extend(b"\r\n--abc--\r\n");
+            let r = read(upload(path, "multipart/form-data; boundary=abc", big).await.expect("sent")).await;
+            r.assert_problem(413, "file_too_large");
+        }
+        // A method the route does not have: problem+json, and the methods it has.
+        let r = admin.send(reqwest::Method::PUT, "/api/v1/tickets", Some(json!({}))).await;
+        r.assert_problem(405, "method_not_allowed");
+        let allow = r.headers.get("allow").and_then(|v| v.to_str().ok()).unwrap_or("");
+        assert!(allow.contains("GET") && allow.contains("POST"), "{allow}");
+        // A path parameter, a query string and a body that do not parse.
+        admin.get("/api/v1/kb/articles/not-a-number").await.assert_problem(404, "not_found");
+        admin.get("/api/v1/tickets?limit=many").await.assert_problem(400, "invalid_query");
+        let r = http.post(server.url("/api/v1/tickets")).bearer_auth(&token).header("content-type", "application/json").body("[").send().await.expect("sent");
+        read(r).await.assert_problem(400, "malformed_json");
+        assert!(server.app().db.ticket_by_number("INC-2").await.is_err(), "nothing was written");
+        server.stop().await;
+    }
+
+    async fn stored_json_that_does_not_parse_is_an_error_not_a_default(db: TestDb) {
+        let server = db.start().await;
+        let (_, admin) = server.user("admin").await;
+        let limits = json!({"auto_close_after_secs": 60, "attachment_max_bytes": 4096});
+        assert_eq!(admin.send(reqwest::Method::PUT, "/api/v1/settings/tickets", Some(limits)).await.status, 200);
+        let r = admin.post("/api/v1/kb/articles", json!({"title": "VPN", "body": "Reconnect.", "tags": ["vpn"]})).await;
+        assert_eq!(r.status, 201, "{:?}", r.body);
+        assert_eq!(admin.get("/api/v1/kb/articles/1").await.body["tags"], json!(["vpn"]));
+
+        // Damaged by hand: the answers say something is wrong instead of showing defaults.
+        crate::mailbox::sql(&db, "UPDATE settings SET value = '{\"auto_close' WHERE key = 'ticket_settings'").await;
+        crate::mailbox::sql(&db, "UPDATE kb_versions SET tags = '[\"vpn' WHERE article_id = 1").await;
+        for path in ["/api/v1/settings/tickets", "/api/v1/kb/articles/1"] {
+            let r = admin.get(path).await;
+            r.assert_problem(500, "internal");
+            assert_no_internals(&r);
+        }
+        server.stop().await;
+    }
+
     async fn every_response_carries_a_request_id(db: TestDb) {
         let server = db.start().await;
         let r = server.anonymous().get("/api/v1/me").await;

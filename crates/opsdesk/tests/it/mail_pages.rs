@@ -142,18 +142,24 @@ both_backends! {
     async fn the_ticket_page_shows_its_mail_and_failed_deliveries(db: TestDb) {
         let server = server(&db).await;
         let app = server.app();
-        let (admin_user, _) = server.user("admin").await;
+        let (admin_user, admin_api) = server.user("admin").await;
         let (agent_user, _) = server.user("agent").await;
         let Outcome::Ticket { number, .. } = app.ingest_mail("IT", &corpus("new-request.eml")).await.expect("ingest").outcome else { panic!() };
+        // Owned by a group the agent is not in (a ticket without a group is every agent's).
+        let g = admin_api.post("/api/v1/groups", serde_json::json!({"name": "Facilities"})).await.body["id"].as_i64().expect("group");
+        let r = admin_api.patch(&format!("/api/v1/tickets/{number}"), serde_json::json!({"group": g})).await;
+        assert_eq!(r.status, 200, "{:?}", r.body);
         app.ingest_mail("IT", &corpus("gmail-reply.eml")).await.expect("reply");
         let admin = session_with(&server, &admin_user.email, PASSWORD).await;
         // The acknowledgement cannot be delivered (nothing listens on the SMTP port).
+        // Waits for the failed attempt in the delivery history, which stays there while the
+        // retries go on (the message's own status moves on, so it is not polled for).
         let html = eventually(Duration::from_secs(20), "a failed delivery on the ticket page", || {
             let admin = &admin;
             let path = format!("/agent/tickets/{number}");
             async move {
                 let (_, html) = page(admin, &path).await;
-                html.contains("failed (attempt").then_some(html)
+                html.contains("class=\"delivery failed\"").then_some(html)
             }
         })
         .await;

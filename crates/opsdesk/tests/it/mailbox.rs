@@ -10,7 +10,7 @@ use async_imap::Session;
 use futures_util::TryStreamExt;
 use opsdesk_app::mail::MailConfig;
 use serde_json::{json, Value};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use tokio::net::TcpStream;
 
 /// The test IMAP server and a folder of this test's own.
@@ -137,10 +137,11 @@ pub async fn sql(db: &TestDb, statement: &str) {
 both_backends! {
     async fn mailbox_mail_becomes_tickets_and_comments_once_and_idle_picks_it_up_at_once(db: TestDb) {
         let mb = TestMailbox::new().await;
-        let server = db.start().await;
+        // A heartbeat and a poll interval far beyond the test: only IDLE can pick the mail up
+        // before the wait below runs out, however slow the machine.
+        let server = db.start_custom(|c| c.worker.mailbox.heartbeat = Duration::from_secs(3600)).await;
         set_desk_address(server.app(), "hold").await;
         let (_, admin) = server.user("admin").await;
-        // A poll interval far beyond the test: only IDLE can pick the mail up in time.
         let r = admin.send(reqwest::Method::PUT, "/api/v1/desks/1/mailbox", Some(mb.input(600))).await;
         assert_eq!(r.status, 200, "{:?}", r.body);
         assert_eq!(r.body["password_set"], true, "{:?}", r.body);
@@ -148,13 +149,11 @@ both_backends! {
         assert!(!r.body.to_string().contains(&mb.password), "{:?}", r.body);
         first_round(&admin).await;
 
-        let started = Instant::now();
         mb.append(&request("imap-new-1@example.test", "Printer on fire")).await;
-        let t = eventually(Duration::from_secs(5), "the ticket from the mailbox (IDLE)", || async {
+        let t = eventually(Duration::from_secs(60), "the ticket from the mailbox (IDLE)", || async {
             server.app().db.ticket_by_number("INC-1").await.ok()
         })
         .await;
-        assert!(started.elapsed() < Duration::from_secs(5), "IDLE took {:?}", started.elapsed());
         assert_eq!(t.title, "Printer on fire");
 
         // The reply becomes a comment on it.

@@ -161,7 +161,14 @@ async fn sqlite_survives_sigkill_while_writing() {
             }
         }));
     }
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    // Killed once writes are under way, however slowly the machine makes them (a fixed sleep
+    // left too few acknowledged under load).
+    let acked_so_far = acknowledged.clone();
+    eventually(Duration::from_secs(60), "writes under way", || {
+        let n = acked_so_far.lock().expect("lock").len();
+        async move { (n > 50).then_some(()) }
+    })
+    .await;
     server.kill().expect("SIGKILL");
     let _ = server.wait();
     for w in writers {

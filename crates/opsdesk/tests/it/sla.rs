@@ -195,6 +195,25 @@ both_backends! {
         d.server.stop().await;
     }
 
+    async fn targets_may_be_given_as_integer_seconds(db: TestDb) {
+        let d = desk(&db).await;
+        let body = json!({"name": "Seconds", "targets": {"first_response": 1800, "resolution": "4h", "next_response": 900}});
+        let p = policy(&d.admin, body).await;
+        assert_eq!(p["targets"]["first_response"], "1800", "kept as written: {p}");
+        let t = ticket(&d.agent, json!({"kind": "incident", "title": "Printer jam", "group": "Network"})).await;
+        let ts = targets(&d.agent, id(&t)).await;
+        assert_eq!(target(&ts, "first_response")["target_secs"], 1800);
+        assert_eq!(target(&ts, "resolution")["target_secs"], 14400);
+        // Negative, fractional and zero seconds are refused at the field.
+        for bad in [json!(-5), json!(0), json!(1.5)] {
+            let body = json!({"name": "Bad", "targets": {"first_response": bad, "resolution": "4h"}});
+            let r = d.admin.post("/api/v1/sla/policies", body).await;
+            assert_eq!(r.status, 422, "{bad}: {:?}", r.body);
+            assert!(r.body["errors"].as_array().expect("errors").iter().any(|e| e["field"].as_str().is_some_and(|f| f.contains("first_response"))), "{bad}: {:?}", r.body);
+        }
+        d.server.stop().await;
+    }
+
     async fn hold_awaiting_requester_pauses_and_resuming_runs_again(db: TestDb) {
         let d = desk(&db).await;
         policy(&d.admin, everything(json!({}))).await;

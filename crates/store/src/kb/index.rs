@@ -174,8 +174,13 @@ fn document(f: &Fields, r: &IndexRow) -> Option<TantivyDocument> {
     if live_public {
         d.add_text(f.scope, SCOPE_LIVE_PUBLIC);
     }
-    let tags: Vec<String> = serde_json::from_str(&r.tags).unwrap_or_default();
-    let categories: Vec<i64> = serde_json::from_str(&r.categories).unwrap_or_default();
+    // A version whose tags or categories do not parse is logged (by `stored_json`) and still
+    // indexed by its text: one bad row must not take the whole knowledge search down. Its
+    // article page reports the error (`Version::tag_list`).
+    let tags: Vec<String> =
+        crate::stored_json(&format!("tags of article version {}", r.id), &r.tags).unwrap_or_default();
+    let categories: Vec<i64> =
+        crate::stored_json(&format!("categories of article version {}", r.id), &r.categories).unwrap_or_default();
     d.add_text(f.title, &r.title);
     d.add_text(f.summary, &r.summary);
     d.add_text(f.tags, tags.join(" "));

@@ -69,12 +69,12 @@ pub struct Version {
 }
 
 impl Version {
-    pub fn tag_list(&self) -> Vec<String> {
-        serde_json::from_str(&self.tags).unwrap_or_default()
+    pub fn tag_list(&self) -> Result<Vec<String>> {
+        crate::stored_json(&format!("tags of article version {}", self.id), &self.tags)
     }
 
-    pub fn category_ids(&self) -> Vec<i64> {
-        serde_json::from_str(&self.categories).unwrap_or_default()
+    pub fn category_ids(&self) -> Result<Vec<i64>> {
+        crate::stored_json(&format!("categories of article version {}", self.id), &self.categories)
     }
 }
 

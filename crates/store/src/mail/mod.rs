@@ -61,6 +61,19 @@ pub struct MailMessage {
     pub updated_at: Ts,
 }
 
+/// One delivery attempt of an outbound message, as stored.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct MailDelivery {
+    pub mail_id: i64,
+    /// 1 for the first attempt.
+    pub attempt: i64,
+    /// `sent` or `failed`.
+    pub outcome: String,
+    /// The server's answer or the connection error of a failed attempt.
+    pub error: Option<String>,
+    pub at: Ts,
+}
+
 /// A message to record.
 #[derive(Debug, Clone)]
 pub struct NewMail<'a> {
@@ -140,12 +153,24 @@ impl Tx {
         Ok(())
     }
 
-    /// Records one delivery attempt of an outbound message.
+    /// Records one delivery attempt of an outbound message: its latest state on the message,
+    /// and the attempt itself in the delivery history (which a later attempt never overwrites).
     pub async fn record_send_attempt(&mut self, id: i64, status: &str, error: Option<&str>, now: Ts) -> Result<()> {
-        on_tx!(self, |c| sqlx::query(
-            "UPDATE mail_messages SET status = $2, reason = $3, attempts = attempts + 1, updated_at = $4 WHERE id = $1"
+        let attempt: (i64,) = on_tx!(self, |c| sqlx::query_as(
+            "UPDATE mail_messages SET status = $2, reason = $3, attempts = attempts + 1, updated_at = $4 \
+             WHERE id = $1 RETURNING attempts"
         )
         .bind(id)
+        .bind(status)
+        .bind(error)
+        .bind(now)
+        .fetch_one(c)
+        .await?);
+        on_tx!(self, |c| sqlx::query(
+            "INSERT INTO mail_deliveries (mail_id, attempt, outcome, error, at) VALUES ($1, $2, $3, $4, $5)"
+        )
+        .bind(id)
+        .bind(attempt.0)
         .bind(status)
         .bind(error)
         .bind(now)
@@ -228,6 +253,13 @@ impl Db {
     /// A ticket's messages in and out, oldest first.
     pub async fn mail_of_ticket(&self, ticket_id: i64) -> Result<Vec<MailMessage>> {
         const SQL: &str = concat!("SELECT ", mail_cols!(), " FROM mail_messages WHERE ticket_id = $1 ORDER BY id");
+        Ok(on_read!(self, |p| sqlx::query_as(SQL).bind(ticket_id).fetch_all(p).await?))
+    }
+
+    /// The delivery attempts of a ticket's outbound messages, oldest first.
+    pub async fn deliveries_of_ticket(&self, ticket_id: i64) -> Result<Vec<MailDelivery>> {
+        const SQL: &str = "SELECT d.mail_id, d.attempt, d.outcome, d.error, d.at FROM mail_deliveries d \
+                           JOIN mail_messages m ON m.id = d.mail_id WHERE m.ticket_id = $1 ORDER BY d.mail_id, d.attempt";
         Ok(on_read!(self, |p| sqlx::query_as(SQL).bind(ticket_id).fetch_all(p).await?))
     }
 

@@ -229,7 +229,8 @@ pub(crate) fn visibility(sql: &mut Sql, v: &Visibility) -> Option<String> {
         Visibility::All => None,
         Visibility::Agent { user_id, group_ids } => {
             let u = sql.arg(Arg::I(*user_id));
-            let mine = format!("t.assignee_id = {u} OR t.requester_id = {u}");
+            // Tickets without a group are every agent's (see `Visibility::Agent`).
+            let mine = format!("t.group_id IS NULL OR t.assignee_id = {u} OR t.requester_id = {u}");
             Some(if group_ids.is_empty() {
                 format!("({mine})")
             } else {

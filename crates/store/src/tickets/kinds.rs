@@ -6,8 +6,12 @@ use super::{ticket_cols, Ticket};
 use crate::{Db, Result, Tx};
 use serde_json::{Map, Value};
 
-fn parse_detail(raw: Option<(String,)>) -> Map<String, Value> {
-    raw.and_then(|(s,)| serde_json::from_str::<Value>(&s).ok()).and_then(|v| v.as_object().cloned()).unwrap_or_default()
+/// A stored detail record; none is an empty one, a row that does not parse is an error.
+fn parse_detail(ticket_id: i64, raw: Option<(String,)>) -> Result<Map<String, Value>> {
+    match raw {
+        None => Ok(Map::new()),
+        Some((s,)) => crate::stored_json(&format!("detail record of ticket {ticket_id}"), &s),
+    }
 }
 
 impl Tx {
@@ -18,7 +22,7 @@ impl Tx {
                 .bind(ticket_id)
                 .fetch_optional(c)
                 .await?);
-        Ok(parse_detail(row))
+        parse_detail(ticket_id, row)
     }
 
     pub async fn put_ticket_detail(&mut self, ticket_id: i64, detail: &Map<String, Value>) -> Result<()> {
@@ -80,7 +84,7 @@ impl Db {
                 .bind(ticket_id)
                 .fetch_optional(p)
                 .await?);
-        Ok(parse_detail(row))
+        parse_detail(ticket_id, row)
     }
 
     /// The tasks of a parent, oldest first.

@@ -3,11 +3,11 @@
 //! and the articles of a ticket.
 
 use super::tickets::{file_response, Binary, TicketId};
-use crate::extract::{if_match, ApiJson, ApiPath, ApiQuery, Caller, Listing};
+use crate::extract::{if_match, ApiJson, ApiMultipart, ApiPath, ApiQuery, Caller, Listing};
 use crate::openapi::fails;
 use crate::problem::ApiResult;
 use crate::WebState;
-use axum::extract::{Multipart, State};
+use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::Response;
 use axum::Json;
@@ -349,7 +349,7 @@ async fn upload(
     State(s): State<WebState>,
     Caller(auth): Caller,
     ApiPath(id): ApiPath<i64>,
-    form: Multipart,
+    ApiMultipart(form): ApiMultipart,
 ) -> ApiResult<(StatusCode, Json<KbAttachmentView>)> {
     // Article attachments are as visible as their article; a `public` part means nothing here.
     let (filename, content_type, data, _) = super::tickets::read_upload(form).await?;

@@ -152,7 +152,7 @@ async fn discard(State(s): State<WebState>, Caller(a): Caller, ApiPath(id): ApiP
 #[utoipa::path(
     get, path = "/api/v1/tickets/{id}/mail", tag = MAIL, operation_id = "listTicketMail",
     summary = "A ticket's mail in and out",
-    description = "Agents who may work the ticket: delivery states, attempts and errors.",
+    description = "Agents who may work the ticket: delivery states, and every delivery attempt with its error.",
     params(TicketId),
     responses((status = 200, description = "The messages, oldest first (one page).", body = Listing<MailMessageView>),
         fails::Forbidden, fails::NotFound),
@@ -162,8 +162,7 @@ async fn ticket_mail(
     Caller(a): Caller,
     ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Json<Listing<MailMessageView>>> {
-    let items = s.app.ticket_mail(&a.actor, &id).await?;
-    Ok(Json(Listing::all(items.iter().map(MailMessageView::from).collect())))
+    Ok(Json(Listing::all(s.app.ticket_mail(&a.actor, &id).await?)))
 }
 
 /// The original message, as a download (never rendered from our origin).

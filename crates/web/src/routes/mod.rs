@@ -1,6 +1,5 @@
 //! The JSON API under `/api/v1`: each resource owns its router, merged here.
 
-use crate::problem::Problem;
 use crate::WebState;
 use utoipa_axum::router::OpenApiRouter;
 
@@ -45,5 +44,4 @@ pub fn router() -> OpenApiRouter<WebState> {
         .merge(kb::router())
         .merge(mail::router())
         .merge(approvals::router())
-        .fallback(|| async { Problem::new(axum::http::StatusCode::NOT_FOUND, "no_route", "no such endpoint") })
 }

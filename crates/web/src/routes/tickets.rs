@@ -1,12 +1,12 @@
 //! Tickets: create, read, change (with ETag / If-Match), transitions, comments, attachments,
 //! links, watchers, and the list with the query language.
 
-use crate::extract::{if_match, ApiJson, ApiPath, ApiQuery, Caller, Listing};
+use crate::extract::{if_match, ApiJson, ApiMultipart, ApiPath, ApiQuery, Caller, Listing};
 use crate::openapi::fails;
 use crate::problem::{ApiResult, Problem};
 use crate::WebState;
 use axum::body::Body;
-use axum::extract::{Multipart, State};
+use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::Response;
 use axum::Json;
@@ -343,7 +343,7 @@ async fn upload(
     State(s): State<WebState>,
     Caller(auth): Caller,
     ApiPath(id): ApiPath<String>,
-    form: Multipart,
+    ApiMultipart(form): ApiMultipart,
 ) -> ApiResult<(StatusCode, Json<AttachmentView>)> {
     let (filename, content_type, data, public) = read_upload(form).await?;
     let a = s.app.add_attachment(&auth.actor, &id, AttachmentUpload { filename, content_type, data, public }).await?;
@@ -352,7 +352,7 @@ async fn upload(
 
 /// Reads a `multipart/form-data` upload: the `file` part (required) and an optional `public`
 /// part (`false` makes it internal; public otherwise). Shared by ticket and article uploads.
-pub(super) async fn read_upload(mut form: Multipart) -> ApiResult<(String, String, Vec<u8>, bool)> {
+pub(super) async fn read_upload(mut form: axum::extract::Multipart) -> ApiResult<(String, String, Vec<u8>, bool)> {
     let unreadable = |e: axum::extract::multipart::MultipartError| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
             Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "body_too_large", "the upload is too large")

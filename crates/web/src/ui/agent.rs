@@ -23,8 +23,13 @@ pub fn router() -> Router<WebState> {
 }
 
 const DEFAULT_QUERY: &str = "status:open";
-const BUILT_IN: [(&str, &str); 2] =
-    [("My open tickets", "assignee:me status:open"), ("Unassigned in my groups", "is:unassigned status:open")];
+/// The queues every agent has. "Unassigned" is the triage queue: open tickets no group owns
+/// yet (a desk without a default group, a mail from a new address), which every agent sees.
+const BUILT_IN: [(&str, &str); 3] = [
+    ("My open tickets", "assignee:me status:open"),
+    ("Unassigned", "-has:group status:open"),
+    ("Unassigned in my groups", "is:unassigned has:group status:open"),
+];
 
 pub struct Queue {
     pub name: String,

@@ -15,10 +15,10 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use axum_extra::extract::CookieJar;
-use opsdesk_app::mail::{Outcome, SEND_ATTEMPTS};
+use opsdesk_app::mail::{MailMessageView, Outcome, SEND_ATTEMPTS};
 use opsdesk_app::App;
 use opsdesk_domain::Actor;
-use opsdesk_store::mail::{status, MailMessage};
+use opsdesk_store::mail::status;
 use serde::Deserialize;
 
 /// Held messages shown on one page.
@@ -186,11 +186,22 @@ pub struct MailRow {
     /// The last delivery error of an outbound message, or why an inbound one was held or
     /// flagged automatic.
     pub detail: Option<String>,
+    /// Every delivery attempt, oldest first, so a failure stays visible after a retry.
+    pub attempts: Vec<AttemptRow>,
     pub raw_href: String,
 }
 
+/// One delivery attempt in a ticket's "Mail" section.
+pub struct AttemptRow {
+    pub attempt: i64,
+    pub at: String,
+    pub failed: bool,
+    pub outcome: String,
+    pub error: Option<String>,
+}
+
 impl MailRow {
-    pub fn of(m: &MailMessage) -> MailRow {
+    pub fn of(m: &MailMessageView) -> MailRow {
         let out = m.direction == "out";
         let failed = out && m.status == status::FAILED;
         let status_words = match failed {
@@ -205,6 +216,17 @@ impl MailRow {
             (true, Some(e)) => Some(e.to_string()),
             (false, Some(r)) => Some(reason_words(Some(r))),
         };
+        let attempts = m
+            .deliveries
+            .iter()
+            .map(|d| AttemptRow {
+                attempt: d.attempt,
+                at: when(d.at),
+                failed: d.outcome == status::FAILED,
+                outcome: words(&d.outcome),
+                error: d.error.clone().filter(|e| !e.is_empty()),
+            })
+            .collect();
         MailRow {
             direction: if out { "out" } else { "in" },
             subject: if m.subject.trim().is_empty() { "(no subject)".into() } else { m.subject.clone() },
@@ -213,6 +235,7 @@ impl MailRow {
             status: status_words,
             failed,
             detail,
+            attempts,
             raw_href: format!("/agent/mail/{}/raw", m.id),
         }
     }

@@ -3,6 +3,7 @@
 //! composer, transitions, links and history.
 
 use super::form::Upload;
+use super::history_words;
 use super::sla_view::{EventRow, TargetRow};
 use super::view::{conversation, when, words, AttachmentRow, Entry, Names};
 use super::{agent_only, app_error, describe, FormPost, Nav, UploadPost};
@@ -207,14 +208,25 @@ pub(crate) async fn render(s: &WebState, auth: &Authenticated, number: &str, out
         };
         links.push(LinkRow { label: label.into(), number: o.number, title: o.title });
     }
+    let known_groups: Vec<(i64, String)> = groups_all.iter().map(|g| (g.id, g.name.clone())).collect();
+    let known_categories: Vec<(i64, String)> = cats.iter().map(|c| (c.id, c.name.clone())).collect();
+    let known = history_words::Lookups { groups: &known_groups, categories: &known_categories };
     let mut history = Vec::new();
     for h in tl.history.iter().rev() {
+        let f = h.field.as_str();
+        let old =
+            history_words::value_words(app, actor, &mut names, &known, f, h.old_value.as_deref().unwrap_or("")).await;
+        let new =
+            history_words::value_words(app, actor, &mut names, &known, f, h.new_value.as_deref().unwrap_or("")).await;
         history.push(HistoryRow {
             at: when(h.created_at),
-            who: names.of(app, actor, h.actor_id).await,
-            field: h.field.clone(),
-            old: h.old_value.clone().unwrap_or_default(),
-            new: h.new_value.clone().unwrap_or_default(),
+            who: match h.actor_id {
+                Some(_) => names.of(app, actor, h.actor_id).await,
+                None => history_words::SYSTEM.to_string(),
+            },
+            field: history_words::field_label(f),
+            old,
+            new,
         });
     }
     let page = TicketPage {

@@ -25,6 +25,7 @@ mod cmdb_graph;
 mod cmdb_item;
 mod escalation_lines;
 mod form;
+mod history_words;
 mod kb;
 mod policy_form;
 mod portal;

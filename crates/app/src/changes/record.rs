@@ -13,6 +13,7 @@ use opsdesk_domain::ticket::{Kind, Status};
 use opsdesk_domain::validation::Checks;
 use opsdesk_domain::{Actor, FieldError, Role};
 use opsdesk_store::changes::{ChangeRow, ChangeTemplateRow, Reader};
+use opsdesk_store::stored_json;
 use opsdesk_store::tickets::Ticket;
 use opsdesk_store::{Ts, Tx};
 use serde::Deserialize;
@@ -267,7 +268,7 @@ impl App {
         };
         let mut answers_in: Map<String, Value> = Map::new();
         if let Some(t) = &template {
-            answers_in.extend(serde_json::from_str::<Map<String, Value>>(&t.risk_answers).unwrap_or_default());
+            answers_in.extend(stored_json::<Map<String, Value>>("change template risk answers", &t.risk_answers)?);
         }
         answers_in.extend(ci.risk_answers.clone());
         let answers = match &prepared {
@@ -368,9 +369,9 @@ impl App {
             risk: RiskView {
                 score: row.risk_score,
                 class: row.risk_class.clone(),
-                factors: serde_json::from_str(&row.risk_factors).unwrap_or_default(),
+                factors: stored_json("change risk factors", &row.risk_factors)?,
             },
-            risk_answers: serde_json::from_str(&row.risk_answers).unwrap_or_default(),
+            risk_answers: stored_json("change risk answers", &row.risk_answers)?,
             cis: cis.into_iter().map(|(id, name)| ChangeCiView { id, name }).collect(),
             conflicts: scan.conflicts.iter().map(|c| super::views::ConflictView::of(c, &covered)).collect(),
             conflicts_override: row.override_reason.clone().map(|reason| OverrideView {
@@ -449,7 +450,7 @@ impl App {
         }
         let answers: BTreeMap<String, String> = match answers {
             Some(a) => a,
-            None => serde_json::from_str(&row.risk_answers).unwrap_or_default(),
+            None => stored_json("change risk answers", &row.risk_answers)?,
         };
         row.risk_answers = json!(answers).to_string();
         let reach = scan::reach(&mut Reader::Tx(&mut tx), before.id).await?;
@@ -492,7 +493,7 @@ impl App {
         let now = Ts::now();
         let mut tx = self.db.begin().await?;
         let Some(mut row) = tx.change_for_update(ticket).await? else { return Ok(()) };
-        let answers: BTreeMap<String, String> = serde_json::from_str(&row.risk_answers).unwrap_or_default();
+        let answers: BTreeMap<String, String> = stored_json("change risk answers", &row.risk_answers)?;
         let reach = scan::reach(&mut Reader::Tx(&mut tx), ticket).await?;
         let risk = self.risk_of(t.desk_id, &answers, &reach, row.template_id, ticket).await?;
         if row.risk_score != i64::from(risk.score) || row.risk_class != risk.class.as_str() {

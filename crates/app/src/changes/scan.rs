@@ -191,9 +191,13 @@ pub(crate) async fn scan(r: &mut Reader<'_>, ticket: &Ticket, change: &ChangeRow
     Ok(Scan { window: Some(window), conflicts, next_free })
 }
 
-/// The conflict keys an override covers.
+/// The conflict keys an override covers. Keys that cannot be read cover nothing (the
+/// conflicts block again, which is the safe side), and are logged.
 pub(crate) fn override_keys(change: &ChangeRow) -> Vec<String> {
-    change.override_keys.as_deref().and_then(|k| serde_json::from_str(k).ok()).unwrap_or_default()
+    match change.override_keys.as_deref() {
+        Some(k) => opsdesk_store::stored_json("change override keys", k).unwrap_or_default(),
+        None => Vec::new(),
+    }
 }
 
 /// What the change's guards judge: read inside the transaction that moves it.

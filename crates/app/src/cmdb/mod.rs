@@ -6,6 +6,7 @@
 mod classes;
 mod impact;
 mod inventory;
+mod inventory_chunk;
 mod items;
 mod relationships;
 mod services;
@@ -14,7 +15,7 @@ mod views;
 
 pub use classes::{ClassInput, RuleInput};
 pub use impact::ImpactQuery;
-pub use inventory::{InventoryInput, InventoryItem};
+pub use inventory::{Explain, InventoryInput, InventoryItem};
 pub use items::{CiInput, CiPatch, ListCis, OfferInput};
 pub use relationships::RelationshipInput;
 pub use tickets::TicketCiInput;

@@ -410,6 +410,8 @@ pub struct InventoryView {
     pub unchanged: usize,
     pub conflicts: Vec<ConflictView>,
     pub rejected: Vec<RejectionView>,
+    /// With `explain: all` (a dry run's default), every item's decision in push order;
+    /// otherwise those of conflicts and rejections only.
     pub decisions: Vec<DecisionView>,
 }
 

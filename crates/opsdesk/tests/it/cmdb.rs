@@ -298,7 +298,10 @@ both_backends! {
             {"key": "os", "type": "text", "authoritative_source": "sccm"}, {"key": "ip_address", "type": "ip"}
         ]}))).await;
         assert_eq!(r.status, 200, "{:?}", r.body);
-        let push = |source: &str, items: Value, dry_run: bool| json!({"source": source, "items": items, "dry_run": dry_run});
+        // Every decision is asked for, to read them; the default is tested below.
+        let push = |source: &str, items: Value, dry_run: bool| {
+            json!({"source": source, "items": items, "dry_run": dry_run, "explain": "all"})
+        };
         agent.post("/api/v1/cmdb/inventory", push("nmap", json!([]), false)).await.assert_problem(403, "forbidden");
 
         let first = admin.post("/api/v1/cmdb/inventory", push("sccm", json!([
@@ -336,11 +339,11 @@ both_backends! {
 
         // Conflicting identifiers are reported, not merged; bad items are rejected, the rest counted.
         ci(&agent, "workstation", "PC-99", json!({"identifiers": {"serial": "XYZ999"}})).await;
-        let conflict = admin.post("/api/v1/cmdb/inventory", push("nmap", json!([
+        let conflict = admin.post("/api/v1/cmdb/inventory", json!({"source": "nmap", "items": [
             {"class": "workstation", "name": "mystery", "identifiers": {"serial": "XYZ999", "mac": "00:11:22:33:44:55"}},
             {"class": "spaceship", "name": "x"},
             {"class": "workstation", "name": "PC-50", "identifiers": {"serial": "NEW50"}}
-        ]), false)).await;
+        ]})).await;
         assert_eq!(conflict.status, 200, "{:?}", conflict.body);
         assert_eq!(conflict.body["conflicts"].as_array().map(Vec::len), Some(1));
         let mut candidates: Vec<i64> = conflict.body["conflicts"][0]["candidates"].as_array().expect("c").iter().filter_map(Value::as_i64).collect();
@@ -350,6 +353,10 @@ both_backends! {
         assert_eq!(conflict.body["rejected"][0]["item"], 1);
         assert_eq!(conflict.body["rejected"][0]["errors"][0]["field"], "items[1].class");
         assert_eq!(conflict.body["created"], 1);
+        // By default a push explains only its problems.
+        let actions: Vec<&str> =
+            conflict.body["decisions"].as_array().expect("decisions").iter().filter_map(|d| d["action"].as_str()).collect();
+        assert_eq!(actions, ["conflict", "rejected"]);
         assert_eq!(agent.get(&format!("/api/v1/cmdb/cis/{pc}")).await.body["identifiers"]["serial"], "ABC123");
 
         // A dry run reports and writes nothing.
@@ -368,6 +375,47 @@ both_backends! {
         ]), false)).await;
         assert_eq!(swapped.body["decisions"][0]["matched_by"], "uuid", "{:?}", swapped.body);
         assert_eq!(swapped.body["created"], 0);
+        server.stop().await;
+    }
+
+    async fn inventory_items_of_one_push_see_each_other(db: TestDb) {
+        let server = db.start().await;
+        let (_, admin) = server.user("admin").await;
+        let (_, agent) = server.user("agent").await;
+        // A machine reported twice in one push, by different identifiers, is one item; an item
+        // that takes over a host name frees the old one for a later item of the same push.
+        let r = admin.post("/api/v1/cmdb/inventory", json!({"source": "sccm", "explain": "all", "items": [
+            {"class": "workstation", "name": "PC-1", "identifiers": {"serial": "S1", "hostname": "h1.corp.example"}},
+            {"class": "workstation", "name": "pc-1", "identifiers": {"hostname": "h1.corp.example", "mac": "00:00:00:00:00:01"}},
+            {"class": "workstation", "name": "PC-1", "identifiers": {"serial": "S1", "hostname": "h2.corp.example"}},
+            {"class": "workstation", "name": "PC-2", "identifiers": {"hostname": "h1.corp.example"}},
+            {"class": "workstation", "name": "PC-3"},
+            {"class": "workstation", "name": "PC-3"}
+        ]})).await;
+        assert_eq!(r.status, 200, "{:?}", r.body);
+        let actions: Vec<&str> = r.body["decisions"].as_array().expect("decisions").iter().filter_map(|d| d["action"].as_str()).collect();
+        assert_eq!(actions, ["created", "updated", "updated", "created", "created", "unchanged"], "{:?}", r.body);
+        let pc1 = r.body["decisions"][0]["ci"].as_i64().expect("ci");
+        assert_eq!(r.body["decisions"][1]["ci"], pc1);
+        assert_eq!(r.body["decisions"][1]["matched_by"], "hostname");
+        assert_eq!(r.body["decisions"][2]["ci"], pc1);
+        assert_ne!(r.body["decisions"][3]["ci"], pc1);
+        assert_eq!(r.body["decisions"][5]["matched_by"], "name");
+        let item = agent.get(&format!("/api/v1/cmdb/cis/{pc1}")).await.body;
+        assert_eq!(item["identifiers"], json!({"serial": "S1", "hostname": "h2.corp.example", "mac": "00:00:00:00:00:01"}));
+        assert_eq!(item["version"], 3);
+        assert_eq!(agent.get(&format!("/api/v1/cmdb/cis/{pc1}/history")).await.body["items"].as_array().map(Vec::len), Some(3));
+        let by_host = agent.get("/api/v1/cmdb/cis?q=h1.corp.example").await.body;
+        assert_eq!(by_host["items"].as_array().map(Vec::len), Some(1), "{by_host:?}");
+        assert_eq!(by_host["items"][0]["name"], "PC-2");
+        assert_eq!(agent.get("/api/v1/cmdb/cis?class=workstation").await.body["items"].as_array().map(Vec::len), Some(3));
+        // The same push again changes nothing.
+        let again = admin.post("/api/v1/cmdb/inventory", json!({"source": "sccm", "items": [
+            {"class": "workstation", "name": "PC-1", "identifiers": {"serial": "S1", "hostname": "h2.corp.example"}},
+            {"class": "workstation", "name": "PC-2", "identifiers": {"hostname": "h1.corp.example"}},
+            {"class": "workstation", "name": "PC-3"}
+        ]})).await;
+        assert_eq!((again.body["unchanged"].as_i64(), again.body["decisions"].as_array().map(Vec::len)), (Some(3), Some(0)), "{:?}", again.body);
         server.stop().await;
     }
 }

@@ -420,7 +420,10 @@ async fn delete_relationship(
 identifiers in priority order (serial, asset tag, host name with domain, MAC, UUID; class and name when it has none), \
 then created, updated or left unchanged; items whose identifiers point at different items are reported in \
 `conflicts` and never merged; items with bad input are reported in `rejected`, the others still count. With \
-`dry_run`, nothing is written and the answer says what would happen.",
+`dry_run`, nothing is written and the answer says what would happen. `decisions` explains every item with \
+`explain: all` (a dry run's default); otherwise only conflicts and rejections, with counts for the rest, so that a \
+push of 100,000 items is not answered with 100,000 explanations. A real push is written a chunk of items at a time, \
+each chunk in its own transaction.",
     request_body = InventoryInput,
     responses((status = 200, description = "What became of each item.", body = InventoryView)),
 )]

@@ -418,4 +418,37 @@ both_backends! {
         assert_eq!((again.body["unchanged"].as_i64(), again.body["decisions"].as_array().map(Vec::len)), (Some(3), Some(0)), "{:?}", again.body);
         server.stop().await;
     }
+
+    async fn the_stale_threshold_is_an_admin_setting(db: TestDb) {
+        let server = db.start().await;
+        let (_, admin) = server.user("admin").await;
+        let (_, agent) = server.user("agent").await;
+        let r = admin.post("/api/v1/cmdb/inventory", json!({"source": "nmap", "explain": "all", "items": [
+            {"class": "server", "name": "old01", "identifiers": {"serial": "OLD01"}}
+        ]})).await;
+        let old = r.body["decisions"][0]["ci"].as_i64().expect("ci");
+        // Last reported ten days ago.
+        let store = db.connect().await;
+        let mut tx = store.begin().await.expect("tx");
+        let ten_days_ago = opsdesk_store::Ts::from_micros(opsdesk_store::Ts::now().micros() - 10 * 86_400_000_000);
+        tx.mark_ci_seen(old, "nmap", ten_days_ago).await.expect("seen");
+        tx.commit().await.expect("commit");
+
+        assert_eq!(agent.get("/api/v1/cmdb/settings").await.body, json!({"stale_after_days": 30}));
+        assert_eq!(agent.get(&format!("/api/v1/cmdb/cis/{old}")).await.body["stale"], false);
+        assert_eq!(agent.get("/api/v1/cmdb/cis?stale=true").await.body["items"], json!([]));
+
+        agent.send(reqwest::Method::PUT, "/api/v1/cmdb/settings", Some(json!({"stale_after_days": 7}))).await.assert_problem(403, "forbidden");
+        let bad = admin.send(reqwest::Method::PUT, "/api/v1/cmdb/settings", Some(json!({"stale_after_days": 0}))).await;
+        assert_eq!(bad.status, 422, "{:?}", bad.body);
+        assert_eq!(field_names(&bad), ["stale_after_days"]);
+        let r = admin.send(reqwest::Method::PUT, "/api/v1/cmdb/settings", Some(json!({"stale_after_days": 7}))).await;
+        assert_eq!((r.status, &r.body), (200, &json!({"stale_after_days": 7})));
+
+        assert_eq!(agent.get("/api/v1/cmdb/settings").await.body["stale_after_days"], 7);
+        assert_eq!(agent.get(&format!("/api/v1/cmdb/cis/{old}")).await.body["stale"], true);
+        let stale = agent.get("/api/v1/cmdb/cis?stale=true").await.body;
+        assert_eq!(stale["items"].as_array().map(|i| i.iter().filter_map(|c| c["id"].as_i64()).collect::<Vec<_>>()), Some(vec![old]));
+        server.stop().await;
+    }
 }

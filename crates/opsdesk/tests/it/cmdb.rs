@@ -451,4 +451,40 @@ both_backends! {
         assert_eq!(stale["items"].as_array().map(|i| i.iter().filter_map(|c| c["id"].as_i64()).collect::<Vec<_>>()), Some(vec![old]));
         server.stop().await;
     }
+
+    async fn admins_list_add_and_remove_relationship_rules(db: TestDb) {
+        let server = db.start().await;
+        let (_, admin) = server.user("admin").await;
+        let (_, agent) = server.user("agent").await;
+        let storage = ci(&agent, "storage", "san01", json!({})).await;
+        let switch = ci(&agent, "network_device", "sw01", json!({})).await;
+        let link = json!({"source": storage, "type": "runs_on", "target": switch});
+        // Not allowed by the default rules.
+        let refused = agent.post("/api/v1/cmdb/relationships", link.clone()).await;
+        assert_eq!(refused.status, 422, "{:?}", refused.body);
+
+        agent.post("/api/v1/cmdb/relationship-rules", json!({"source_class": "storage", "type": "runs_on", "target_class": "network_device"}))
+            .await.assert_problem(403, "forbidden");
+        let rule = created(admin.post("/api/v1/cmdb/relationship-rules", json!({"source_class": "storage", "type": "runs_on", "target_class": "network_device"})).await);
+        assert_eq!((rule["source_class"].as_str(), rule["type"].as_str(), rule["target_class"].as_str()), (Some("storage"), Some("runs_on"), Some("network_device")));
+        let listed = agent.get("/api/v1/cmdb/relationship-rules").await.body;
+        assert!(listed["items"].as_array().expect("items").iter().any(|r| r["id"] == rule["id"]), "{listed:?}");
+        let again = admin.post("/api/v1/cmdb/relationship-rules", json!({"source_class": "storage", "type": "runs_on", "target_class": "network_device"})).await;
+        assert_eq!((again.status, field_names(&again)), (422, vec!["type".to_string()]), "{:?}", again.body);
+        let bad = admin.post("/api/v1/cmdb/relationship-rules", json!({"source_class": "spaceship", "type": "runs_on"})).await;
+        assert_eq!(field_names(&bad), ["source_class"], "{:?}", bad.body);
+
+        relate(&agent, storage, "runs_on", switch).await;
+        let r = admin.send(reqwest::Method::DELETE, &format!("/api/v1/cmdb/relationship-rules/{}", id(&rule)), None).await;
+        assert_eq!(r.status, 204);
+        let listed = agent.get("/api/v1/cmdb/relationship-rules").await.body;
+        assert!(!listed["items"].as_array().expect("items").iter().any(|r| r["id"] == rule["id"]), "{listed:?}");
+        // The relationship made under the rule stays; a new one is refused again.
+        let rels = agent.get(&format!("/api/v1/cmdb/cis/{storage}/relationships")).await.body;
+        assert!(rels.to_string().contains("runs_on"), "{rels:?}");
+        let other = ci(&agent, "storage", "san02", json!({})).await;
+        let refused = agent.post("/api/v1/cmdb/relationships", json!({"source": other, "type": "runs_on", "target": switch})).await;
+        assert_eq!(refused.status, 422, "{:?}", refused.body);
+        server.stop().await;
+    }
 }

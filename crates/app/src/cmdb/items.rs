@@ -320,7 +320,7 @@ impl App {
         }
         let version = current.version + 1;
         tx.delete_ci(id, version, now).await?;
-        tx.end_relationships_of(id, actor.user_id, now).await?;
+        tx.end_relationships_of(id, actor.user_id, source, now).await?;
         tx.insert_ci_version(&NewCiVersion {
             ci_id: id,
             version,
@@ -372,7 +372,7 @@ impl App {
             out.push(HistoryEntryView {
                 at: r.created_at,
                 by: r.created_by_name.clone(),
-                source: "api".into(),
+                source: r.created_source.clone(),
                 event: "relationship_added".into(),
                 changes: rel.clone(),
                 version: None,
@@ -381,7 +381,8 @@ impl App {
                 out.push(HistoryEntryView {
                     at,
                     by: r.deleted_by_name.clone(),
-                    source: "api".into(),
+                    // Ended before the source was recorded: the API was all there was.
+                    source: r.deleted_source.clone().unwrap_or_else(|| "api".into()),
                     event: "relationship_removed".into(),
                     changes: rel,
                     version: None,

@@ -485,6 +485,19 @@ both_backends! {
         let other = ci(&agent, "storage", "san02", json!({})).await;
         let refused = agent.post("/api/v1/cmdb/relationships", json!({"source": other, "type": "runs_on", "target": switch})).await;
         assert_eq!(refused.status, 422, "{:?}", refused.body);
+
+        // The history names where the relationship was made (the API) and where it ended (the
+        // item deleted from the command line).
+        server.app().delete_ci(&opsdesk_domain::Actor::system(), storage, "cli").await.expect("deleted");
+        let history = agent.get(&format!("/api/v1/cmdb/cis/{switch}/history")).await.body;
+        let sources: Vec<(String, String)> = history["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .filter(|e| e["event"].as_str().is_some_and(|ev| ev.starts_with("relationship")))
+            .map(|e| (e["event"].as_str().unwrap_or("").to_string(), e["source"].as_str().unwrap_or("").to_string()))
+            .collect();
+        assert_eq!(sources, [("relationship_added".to_string(), "api".to_string()), ("relationship_removed".to_string(), "cli".to_string())], "{history:?}");
         server.stop().await;
     }
 }

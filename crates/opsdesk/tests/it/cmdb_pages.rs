@@ -212,6 +212,14 @@ both_backends! {
         assert!(html.contains("Relationship removed.") && html.contains("relationship removed"), "{html}");
         let rels = server.app().ci_relationships(&Actor::system(), app).await.expect("relationships");
         assert_eq!(rels.len(), 1);
+        // The history says both changes came through the web UI.
+        let history = server.app().ci_history(&Actor::system(), app).await.expect("history");
+        let sources: Vec<(&str, &str)> = history
+            .iter()
+            .filter(|e| e.event.starts_with("relationship"))
+            .map(|e| (e.event.as_str(), e.source.as_str()))
+            .collect();
+        assert_eq!(sources, [("relationship_added", "web"), ("relationship_added", "web"), ("relationship_removed", "web")]);
         let (_, _, html) = post_form(&agent, &remove, &[], true).await;
         assert!(html.contains("already removed"), "{html}");
         server.stop().await;

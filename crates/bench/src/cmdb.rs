@@ -201,7 +201,7 @@ pub async fn cmdb(cfg: &CmdbConfig) -> anyhow::Result<serde_json::Value> {
     let rss_with_items = rss_mb();
     let t = Instant::now();
     let r = app
-        .push_inventory(&system, InventoryInput { source: "bench".into(), items, dry_run: false })
+        .push_inventory(&system, InventoryInput { source: "bench".into(), items, dry_run: false, explain: None })
         .await
         .map_err(|e| anyhow::anyhow!("inventory: {e}"))?;
     let inventory_secs = t.elapsed().as_secs_f64();

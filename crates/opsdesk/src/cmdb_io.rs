@@ -102,7 +102,7 @@ pub async fn import(
         let list = v.get("items").cloned().unwrap_or(v);
         serde_json::from_value(list).context("the JSON is a list of items {class, name, identifiers, attributes}")?
     };
-    let input = InventoryInput { source: source.to_string(), items, dry_run };
+    let input = InventoryInput { source: source.to_string(), items, dry_run, explain: None };
     let report =
         app.push_inventory(&Actor::system(), input).await.map_err(|e| anyhow::anyhow!("import failed: {e}"))?;
     println!(

@@ -4,7 +4,7 @@
 use super::views::object;
 use super::{require_agent, CiVersionView, CiView, HistoryEntryView, OfferView};
 use crate::{emit, App, AppError, Result};
-use opsdesk_domain::cmdb::{CiName, CiStatus, ClassSchema, IdKind, Identifiers, BUSINESS_SERVICE};
+use opsdesk_domain::cmdb::{CiName, CiStatus, ClassSchema, IdKind, Identifiers, StaleAfter, BUSINESS_SERVICE};
 use opsdesk_domain::{Actor, FieldError, Invalid, Role};
 use opsdesk_store::cmdb::{CiFilter, CiRow, NewCiVersion};
 use opsdesk_store::{Ts, Tx};
@@ -95,8 +95,13 @@ impl App {
     }
 
     pub(crate) async fn ci_view(&self, row: &CiRow) -> Result<CiView> {
+        let stale_after = self.stale_after().await?;
+        self.ci_view_with(row, stale_after).await
+    }
+
+    async fn ci_view_with(&self, row: &CiRow, stale_after: StaleAfter) -> Result<CiView> {
         let offers = if row.class_key == BUSINESS_SERVICE { Some(self.db.service_offers(row.id).await?) } else { None };
-        Ok(CiView::from_row(row, offers.as_deref(), Ts::now()))
+        Ok(CiView::from_row(row, offers.as_deref(), Ts::now(), stale_after))
     }
 
     pub async fn ci(&self, actor: &Actor, id: i64) -> Result<CiView> {
@@ -114,16 +119,17 @@ impl App {
     pub async fn cis(&self, actor: &Actor, list: &ListCis) -> Result<Vec<CiView>> {
         let offered_to = (actor.role == Role::Requester).then_some(actor.organization_id);
         let now = Ts::now();
+        let stale_after = self.stale_after().await?;
         let filter = CiFilter {
             text: list.q.as_deref().map(str::trim).filter(|q| !q.is_empty()),
             class_key: list.class.as_deref().filter(|c| !c.is_empty()),
             offered_to,
-            seen_before: list.stale.then(|| Ts::from_micros(now.micros() - super::STALE_AFTER.as_micros() as i64)),
+            seen_before: list.stale.then(|| Ts::from_micros(now.micros() - stale_after.duration().as_micros() as i64)),
         };
         let rows = self.db.cis(&filter, list.after, list.limit).await?;
         let mut out = Vec::with_capacity(rows.len());
         for r in &rows {
-            out.push(self.ci_view(r).await?);
+            out.push(self.ci_view_with(r, stale_after).await?);
         }
         Ok(out)
     }
@@ -314,7 +320,7 @@ impl App {
         }
         let version = current.version + 1;
         tx.delete_ci(id, version, now).await?;
-        tx.end_relationships_of(id, actor.user_id, now).await?;
+        tx.end_relationships_of(id, actor.user_id, source, now).await?;
         tx.insert_ci_version(&NewCiVersion {
             ci_id: id,
             version,
@@ -366,7 +372,7 @@ impl App {
             out.push(HistoryEntryView {
                 at: r.created_at,
                 by: r.created_by_name.clone(),
-                source: "api".into(),
+                source: r.created_source.clone(),
                 event: "relationship_added".into(),
                 changes: rel.clone(),
                 version: None,
@@ -375,7 +381,8 @@ impl App {
                 out.push(HistoryEntryView {
                     at,
                     by: r.deleted_by_name.clone(),
-                    source: "api".into(),
+                    // Ended before the source was recorded: the API was all there was.
+                    source: r.deleted_source.clone().unwrap_or_else(|| "api".into()),
                     event: "relationship_removed".into(),
                     changes: rel,
                     version: None,

@@ -6,25 +6,25 @@
 mod classes;
 mod impact;
 mod inventory;
+mod inventory_chunk;
 mod items;
 mod relationships;
 mod services;
+mod settings;
 mod tickets;
 mod views;
 
 pub use classes::{ClassInput, RuleInput};
 pub use impact::ImpactQuery;
-pub use inventory::{InventoryInput, InventoryItem};
+pub use inventory::{Explain, InventoryInput, InventoryItem};
 pub use items::{CiInput, CiPatch, ListCis, OfferInput};
 pub use relationships::RelationshipInput;
+pub use settings::{CmdbSettingsInput, CmdbSettingsView};
 pub use tickets::TicketCiInput;
 pub use views::*;
 
 use crate::{AppError, Result};
 use opsdesk_domain::{Actor, Role};
-
-/// How long an item no source has reported stays fresh.
-pub const STALE_AFTER: std::time::Duration = std::time::Duration::from_secs(30 * 24 * 3600);
 
 /// Agents and admins work the CMDB.
 pub(crate) fn require_agent(actor: &Actor) -> Result<()> {

@@ -1,6 +1,6 @@
 //! What the API answers about the CMDB: app-layer views built from stored rows.
 
-use opsdesk_domain::cmdb::{AttrType, CiStatus, ClassSchema, Direction, RelType};
+use opsdesk_domain::cmdb::{AttrType, CiStatus, ClassSchema, Direction, RelType, StaleAfter};
 use opsdesk_store::cmdb::{CiRow, CiVersionRow, ClassRow, RelationshipRow, RuleRow};
 use opsdesk_store::Ts;
 use serde::Serialize;
@@ -106,7 +106,8 @@ pub struct CiView {
     pub last_source: Option<String>,
     #[schema(value_type = Option<String>, format = DateTime)]
     pub last_seen_at: Option<Ts>,
-    /// Reported by a source once, but not for 30 days.
+    /// Reported by a source once, but not within the stale threshold (`GET
+    /// /api/v1/cmdb/settings`; 30 days unless an admin changed it).
     pub stale: bool,
     /// Business services only: who may see and pick the service. `everyone`, or organisation
     /// ids.
@@ -140,8 +141,8 @@ pub(crate) fn object(raw: &str) -> Map<String, Value> {
 }
 
 impl CiView {
-    pub(crate) fn from_row(r: &CiRow, offers: Option<&[Option<i64>]>, now: Ts) -> CiView {
-        let stale = r.last_seen_at.is_some_and(|seen| seen.plus(super::STALE_AFTER) < now);
+    pub(crate) fn from_row(r: &CiRow, offers: Option<&[Option<i64>]>, now: Ts, stale_after: StaleAfter) -> CiView {
+        let stale = r.last_seen_at.is_some_and(|seen| seen.plus(stale_after.duration()) < now);
         CiView {
             id: r.id,
             class: r.class_key.clone(),
@@ -410,6 +411,8 @@ pub struct InventoryView {
     pub unchanged: usize,
     pub conflicts: Vec<ConflictView>,
     pub rejected: Vec<RejectionView>,
+    /// With `explain: all` (a dry run's default), every item's decision in push order;
+    /// otherwise those of conflicts and rejections only.
     pub decisions: Vec<DecisionView>,
 }
 

@@ -57,3 +57,41 @@ impl CiName {
         self.0
     }
 }
+
+/// How long an item no source reports stays fresh: an admin setting, in whole days, because
+/// discovery runs daily or weekly and a finer unit would only invite flapping.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StaleAfter(u32);
+
+impl StaleAfter {
+    /// The threshold before an admin names one.
+    pub const DEFAULT: StaleAfter = StaleAfter(30);
+    /// Ten years: beyond it nothing would ever be flagged.
+    pub const MAX_DAYS: u32 = 3650;
+
+    pub fn days(n: i64) -> Result<StaleAfter, FieldError> {
+        match u32::try_from(n) {
+            Ok(d) if (1..=Self::MAX_DAYS).contains(&d) => Ok(StaleAfter(d)),
+            _ => Err(FieldError::new("stale_after_days", "out_of_range", "a whole number of days from 1 to 3650")),
+        }
+    }
+
+    /// Reads the stored form; a missing or damaged value is the default.
+    pub fn from_stored(raw: Option<&str>) -> StaleAfter {
+        raw.and_then(|s| s.trim().parse::<i64>().ok()).and_then(|n| StaleAfter::days(n).ok()).unwrap_or(Self::DEFAULT)
+    }
+
+    pub fn as_days(self) -> u32 {
+        self.0
+    }
+
+    pub fn duration(self) -> std::time::Duration {
+        std::time::Duration::from_secs(u64::from(self.0) * 24 * 3600)
+    }
+}
+
+impl Default for StaleAfter {
+    fn default() -> Self {
+        Self::DEFAULT
+    }
+}

@@ -13,7 +13,7 @@ pub mod relationship;
 pub use class::{AttrSpec, AttrType, ClassKey, ClassSchema, BUILT_IN_CLASSES, BUSINESS_SERVICE};
 pub use identifiers::{IdKind, Identifiers};
 pub use impact::{Direction, Edge, Walk};
-pub use item::{CiName, CiStatus};
+pub use item::{CiName, CiStatus, StaleAfter};
 pub use reconcile::{MatchOutcome, Merge};
 pub use relationship::{check as check_relationship, RelRule, RelType, DEFAULT_RULES};
 

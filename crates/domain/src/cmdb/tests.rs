@@ -210,3 +210,14 @@ fn an_authoritative_source_is_not_overwritten_by_others() {
     let m = merge(&schema(), &current, &obj(json!({"os": "Windows 11 24H2"})), "sccm");
     assert_eq!(m.patch, obj(json!({"os": "Windows 11 24H2"})));
 }
+
+#[test]
+fn the_stale_threshold_is_whole_days_within_ten_years() {
+    assert_eq!(StaleAfter::days(7).map(StaleAfter::as_days), Ok(7));
+    assert!(StaleAfter::days(0).is_err());
+    assert!(StaleAfter::days(3651).is_err());
+    assert!(StaleAfter::days(-1).is_err());
+    assert_eq!(StaleAfter::from_stored(Some(" 14 ")).as_days(), 14);
+    assert_eq!(StaleAfter::from_stored(Some("forever")), StaleAfter::DEFAULT);
+    assert_eq!(StaleAfter::from_stored(None).duration(), std::time::Duration::from_secs(30 * 86_400));
+}

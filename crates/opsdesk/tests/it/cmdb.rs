@@ -298,7 +298,10 @@ both_backends! {
             {"key": "os", "type": "text", "authoritative_source": "sccm"}, {"key": "ip_address", "type": "ip"}
         ]}))).await;
         assert_eq!(r.status, 200, "{:?}", r.body);
-        let push = |source: &str, items: Value, dry_run: bool| json!({"source": source, "items": items, "dry_run": dry_run});
+        // Every decision is asked for, to read them; the default is tested below.
+        let push = |source: &str, items: Value, dry_run: bool| {
+            json!({"source": source, "items": items, "dry_run": dry_run, "explain": "all"})
+        };
         agent.post("/api/v1/cmdb/inventory", push("nmap", json!([]), false)).await.assert_problem(403, "forbidden");
 
         let first = admin.post("/api/v1/cmdb/inventory", push("sccm", json!([
@@ -336,11 +339,11 @@ both_backends! {
 
         // Conflicting identifiers are reported, not merged; bad items are rejected, the rest counted.
         ci(&agent, "workstation", "PC-99", json!({"identifiers": {"serial": "XYZ999"}})).await;
-        let conflict = admin.post("/api/v1/cmdb/inventory", push("nmap", json!([
+        let conflict = admin.post("/api/v1/cmdb/inventory", json!({"source": "nmap", "items": [
             {"class": "workstation", "name": "mystery", "identifiers": {"serial": "XYZ999", "mac": "00:11:22:33:44:55"}},
             {"class": "spaceship", "name": "x"},
             {"class": "workstation", "name": "PC-50", "identifiers": {"serial": "NEW50"}}
-        ]), false)).await;
+        ]})).await;
         assert_eq!(conflict.status, 200, "{:?}", conflict.body);
         assert_eq!(conflict.body["conflicts"].as_array().map(Vec::len), Some(1));
         let mut candidates: Vec<i64> = conflict.body["conflicts"][0]["candidates"].as_array().expect("c").iter().filter_map(Value::as_i64).collect();
@@ -350,6 +353,10 @@ both_backends! {
         assert_eq!(conflict.body["rejected"][0]["item"], 1);
         assert_eq!(conflict.body["rejected"][0]["errors"][0]["field"], "items[1].class");
         assert_eq!(conflict.body["created"], 1);
+        // By default a push explains only its problems.
+        let actions: Vec<&str> =
+            conflict.body["decisions"].as_array().expect("decisions").iter().filter_map(|d| d["action"].as_str()).collect();
+        assert_eq!(actions, ["conflict", "rejected"]);
         assert_eq!(agent.get(&format!("/api/v1/cmdb/cis/{pc}")).await.body["identifiers"]["serial"], "ABC123");
 
         // A dry run reports and writes nothing.
@@ -368,6 +375,129 @@ both_backends! {
         ]), false)).await;
         assert_eq!(swapped.body["decisions"][0]["matched_by"], "uuid", "{:?}", swapped.body);
         assert_eq!(swapped.body["created"], 0);
+        server.stop().await;
+    }
+
+    async fn inventory_items_of_one_push_see_each_other(db: TestDb) {
+        let server = db.start().await;
+        let (_, admin) = server.user("admin").await;
+        let (_, agent) = server.user("agent").await;
+        // A machine reported twice in one push, by different identifiers, is one item; an item
+        // that takes over a host name frees the old one for a later item of the same push.
+        let r = admin.post("/api/v1/cmdb/inventory", json!({"source": "sccm", "explain": "all", "items": [
+            {"class": "workstation", "name": "PC-1", "identifiers": {"serial": "S1", "hostname": "h1.corp.example"}},
+            {"class": "workstation", "name": "pc-1", "identifiers": {"hostname": "h1.corp.example", "mac": "00:00:00:00:00:01"}},
+            {"class": "workstation", "name": "PC-1", "identifiers": {"serial": "S1", "hostname": "h2.corp.example"}},
+            {"class": "workstation", "name": "PC-2", "identifiers": {"hostname": "h1.corp.example"}},
+            {"class": "workstation", "name": "PC-3"},
+            {"class": "workstation", "name": "PC-3"}
+        ]})).await;
+        assert_eq!(r.status, 200, "{:?}", r.body);
+        let actions: Vec<&str> = r.body["decisions"].as_array().expect("decisions").iter().filter_map(|d| d["action"].as_str()).collect();
+        assert_eq!(actions, ["created", "updated", "updated", "created", "created", "unchanged"], "{:?}", r.body);
+        let pc1 = r.body["decisions"][0]["ci"].as_i64().expect("ci");
+        assert_eq!(r.body["decisions"][1]["ci"], pc1);
+        assert_eq!(r.body["decisions"][1]["matched_by"], "hostname");
+        assert_eq!(r.body["decisions"][2]["ci"], pc1);
+        assert_ne!(r.body["decisions"][3]["ci"], pc1);
+        assert_eq!(r.body["decisions"][5]["matched_by"], "name");
+        let item = agent.get(&format!("/api/v1/cmdb/cis/{pc1}")).await.body;
+        assert_eq!(item["identifiers"], json!({"serial": "S1", "hostname": "h2.corp.example", "mac": "00:00:00:00:00:01"}));
+        assert_eq!(item["version"], 3);
+        assert_eq!(agent.get(&format!("/api/v1/cmdb/cis/{pc1}/history")).await.body["items"].as_array().map(Vec::len), Some(3));
+        let by_host = agent.get("/api/v1/cmdb/cis?q=h1.corp.example").await.body;
+        assert_eq!(by_host["items"].as_array().map(Vec::len), Some(1), "{by_host:?}");
+        assert_eq!(by_host["items"][0]["name"], "PC-2");
+        assert_eq!(agent.get("/api/v1/cmdb/cis?class=workstation").await.body["items"].as_array().map(Vec::len), Some(3));
+        // The same push again changes nothing.
+        let again = admin.post("/api/v1/cmdb/inventory", json!({"source": "sccm", "items": [
+            {"class": "workstation", "name": "PC-1", "identifiers": {"serial": "S1", "hostname": "h2.corp.example"}},
+            {"class": "workstation", "name": "PC-2", "identifiers": {"hostname": "h1.corp.example"}},
+            {"class": "workstation", "name": "PC-3"}
+        ]})).await;
+        assert_eq!((again.body["unchanged"].as_i64(), again.body["decisions"].as_array().map(Vec::len)), (Some(3), Some(0)), "{:?}", again.body);
+        server.stop().await;
+    }
+
+    async fn the_stale_threshold_is_an_admin_setting(db: TestDb) {
+        let server = db.start().await;
+        let (_, admin) = server.user("admin").await;
+        let (_, agent) = server.user("agent").await;
+        let r = admin.post("/api/v1/cmdb/inventory", json!({"source": "nmap", "explain": "all", "items": [
+            {"class": "server", "name": "old01", "identifiers": {"serial": "OLD01"}}
+        ]})).await;
+        let old = r.body["decisions"][0]["ci"].as_i64().expect("ci");
+        // Last reported ten days ago.
+        let store = db.connect().await;
+        let mut tx = store.begin().await.expect("tx");
+        let ten_days_ago = opsdesk_store::Ts::from_micros(opsdesk_store::Ts::now().micros() - 10 * 86_400_000_000);
+        tx.mark_ci_seen(old, "nmap", ten_days_ago).await.expect("seen");
+        tx.commit().await.expect("commit");
+
+        assert_eq!(agent.get("/api/v1/cmdb/settings").await.body, json!({"stale_after_days": 30}));
+        assert_eq!(agent.get(&format!("/api/v1/cmdb/cis/{old}")).await.body["stale"], false);
+        assert_eq!(agent.get("/api/v1/cmdb/cis?stale=true").await.body["items"], json!([]));
+
+        agent.send(reqwest::Method::PUT, "/api/v1/cmdb/settings", Some(json!({"stale_after_days": 7}))).await.assert_problem(403, "forbidden");
+        let bad = admin.send(reqwest::Method::PUT, "/api/v1/cmdb/settings", Some(json!({"stale_after_days": 0}))).await;
+        assert_eq!(bad.status, 422, "{:?}", bad.body);
+        assert_eq!(field_names(&bad), ["stale_after_days"]);
+        let r = admin.send(reqwest::Method::PUT, "/api/v1/cmdb/settings", Some(json!({"stale_after_days": 7}))).await;
+        assert_eq!((r.status, &r.body), (200, &json!({"stale_after_days": 7})));
+
+        assert_eq!(agent.get("/api/v1/cmdb/settings").await.body["stale_after_days"], 7);
+        assert_eq!(agent.get(&format!("/api/v1/cmdb/cis/{old}")).await.body["stale"], true);
+        let stale = agent.get("/api/v1/cmdb/cis?stale=true").await.body;
+        assert_eq!(stale["items"].as_array().map(|i| i.iter().filter_map(|c| c["id"].as_i64()).collect::<Vec<_>>()), Some(vec![old]));
+        server.stop().await;
+    }
+
+    async fn admins_list_add_and_remove_relationship_rules(db: TestDb) {
+        let server = db.start().await;
+        let (_, admin) = server.user("admin").await;
+        let (_, agent) = server.user("agent").await;
+        let storage = ci(&agent, "storage", "san01", json!({})).await;
+        let switch = ci(&agent, "network_device", "sw01", json!({})).await;
+        let link = json!({"source": storage, "type": "runs_on", "target": switch});
+        // Not allowed by the default rules.
+        let refused = agent.post("/api/v1/cmdb/relationships", link.clone()).await;
+        assert_eq!(refused.status, 422, "{:?}", refused.body);
+
+        agent.post("/api/v1/cmdb/relationship-rules", json!({"source_class": "storage", "type": "runs_on", "target_class": "network_device"}))
+            .await.assert_problem(403, "forbidden");
+        let rule = created(admin.post("/api/v1/cmdb/relationship-rules", json!({"source_class": "storage", "type": "runs_on", "target_class": "network_device"})).await);
+        assert_eq!((rule["source_class"].as_str(), rule["type"].as_str(), rule["target_class"].as_str()), (Some("storage"), Some("runs_on"), Some("network_device")));
+        let listed = agent.get("/api/v1/cmdb/relationship-rules").await.body;
+        assert!(listed["items"].as_array().expect("items").iter().any(|r| r["id"] == rule["id"]), "{listed:?}");
+        let again = admin.post("/api/v1/cmdb/relationship-rules", json!({"source_class": "storage", "type": "runs_on", "target_class": "network_device"})).await;
+        assert_eq!((again.status, field_names(&again)), (422, vec!["type".to_string()]), "{:?}", again.body);
+        let bad = admin.post("/api/v1/cmdb/relationship-rules", json!({"source_class": "spaceship", "type": "runs_on"})).await;
+        assert_eq!(field_names(&bad), ["source_class"], "{:?}", bad.body);
+
+        relate(&agent, storage, "runs_on", switch).await;
+        let r = admin.send(reqwest::Method::DELETE, &format!("/api/v1/cmdb/relationship-rules/{}", id(&rule)), None).await;
+        assert_eq!(r.status, 204);
+        let listed = agent.get("/api/v1/cmdb/relationship-rules").await.body;
+        assert!(!listed["items"].as_array().expect("items").iter().any(|r| r["id"] == rule["id"]), "{listed:?}");
+        // The relationship made under the rule stays; a new one is refused again.
+        let rels = agent.get(&format!("/api/v1/cmdb/cis/{storage}/relationships")).await.body;
+        assert!(rels.to_string().contains("runs_on"), "{rels:?}");
+        let other = ci(&agent, "storage", "san02", json!({})).await;
+        let refused = agent.post("/api/v1/cmdb/relationships", json!({"source": other, "type": "runs_on", "target": switch})).await;
+        assert_eq!(refused.status, 422, "{:?}", refused.body);
+
+        // The history names where the relationship was made (the API) and where it ended (the
+        // item deleted from the command line).
+        server.app().delete_ci(&opsdesk_domain::Actor::system(), storage, "cli").await.expect("deleted");
+        let history = agent.get(&format!("/api/v1/cmdb/cis/{switch}/history")).await.body;
+        let sources: Vec<(String, String)> = history["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .filter(|e| e["event"].as_str().is_some_and(|ev| ev.starts_with("relationship")))
+            .map(|e| (e["event"].as_str().unwrap_or("").to_string(), e["source"].as_str().unwrap_or("").to_string()))
+            .collect();
+        assert_eq!(sources, [("relationship_added".to_string(), "api".to_string()), ("relationship_removed".to_string(), "cli".to_string())], "{history:?}");
         server.stop().await;
     }
 }

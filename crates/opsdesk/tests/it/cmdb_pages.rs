@@ -212,6 +212,14 @@ both_backends! {
         assert!(html.contains("Relationship removed.") && html.contains("relationship removed"), "{html}");
         let rels = server.app().ci_relationships(&Actor::system(), app).await.expect("relationships");
         assert_eq!(rels.len(), 1);
+        // The history says both changes came through the web UI.
+        let history = server.app().ci_history(&Actor::system(), app).await.expect("history");
+        let sources: Vec<(&str, &str)> = history
+            .iter()
+            .filter(|e| e.event.starts_with("relationship"))
+            .map(|e| (e.event.as_str(), e.source.as_str()))
+            .collect();
+        assert_eq!(sources, [("relationship_added", "web"), ("relationship_added", "web"), ("relationship_removed", "web")]);
         let (_, _, html) = post_form(&agent, &remove, &[], true).await;
         assert!(html.contains("already removed"), "{html}");
         server.stop().await;
@@ -326,6 +334,53 @@ both_backends! {
         let res = requester.http.post(format!("{}/portal/new", requester.base)).multipart(form).send().await.expect("post");
         let html = res.text().await.expect("body");
         assert!(html.contains("the affected service could not be named"), "{html}");
+        server.stop().await;
+    }
+
+    async fn admins_edit_relationship_rules_and_the_stale_threshold_on_the_cmdb_page(db: TestDb) {
+        let server = db.start().await;
+        let (admin, _) = server.user("admin").await;
+        let (agent, _) = server.user("agent").await;
+        let admin = session_with(&server, &admin.email, PASSWORD).await;
+        let rules = || async { server.app().relationship_rules(&Actor::system()).await.expect("rules") };
+        let before = rules().await;
+
+        let (status, html) = page(&admin, "/admin/cmdb/classes").await;
+        assert_eq!(status, 200, "{html}");
+        assert!(html.contains("id=\"relationship-rules\"") && html.contains(&format!("id=\"rule-{}\"", before[0].id)), "{html}");
+        assert!(html.contains("value=\"30\""), "the default threshold: {html}");
+
+        let fields = [("source_class", "storage"), ("type", "runs_on"), ("target_class", "")];
+        let (status, url, html) = post_form(&admin, "/admin/cmdb/rules", &fields, true).await;
+        assert_eq!((status, url.as_str()), (200, "/admin/cmdb/classes"), "{html}");
+        assert!(html.contains("Added."), "{html}");
+        let added = rules().await.into_iter().find(|r| r.source_class.as_deref() == Some("storage") && r.rel == "runs_on")
+            .expect("the rule is stored");
+        assert_eq!(added.target_class, None, "an empty select is any class");
+        assert!(html.contains(&format!("id=\"rule-{}\"", added.id)), "{html}");
+        // The same rule twice is refused in words.
+        let (status, _, _) = post_form(&admin, "/admin/cmdb/rules", &fields, true).await;
+        assert_eq!(status, 422);
+
+        let (status, _, html) = post_form(&admin, &format!("/admin/cmdb/rules/{}/remove", added.id), &[], true).await;
+        assert_eq!(status, 200, "{html}");
+        assert!(html.contains("Removed.") && !html.contains(&format!("id=\"rule-{}\"", added.id)), "{html}");
+        assert_eq!(rules().await.len(), before.len());
+
+        let (status, _, html) = post_form(&admin, "/admin/cmdb/settings", &[("stale_after_days", "0")], true).await;
+        assert_eq!(status, 422, "{html}");
+        let (status, _, html) = post_form(&admin, "/admin/cmdb/settings", &[("stale_after_days", "14")], true).await;
+        assert_eq!(status, 200, "{html}");
+        assert!(html.contains("Saved.") && html.contains("value=\"14\""), "{html}");
+        assert_eq!(server.app().cmdb_settings(&Actor::system()).await.expect("settings").stale_after_days, 14);
+
+        // Agents change neither.
+        let agent = session_with(&server, &agent.email, PASSWORD).await;
+        let (status, _, _) = post_form(&agent, "/admin/cmdb/rules", &fields, true).await;
+        assert_eq!(status, 422, "the application refuses an agent");
+        let (status, _, _) = post_form(&agent, "/admin/cmdb/settings", &[("stale_after_days", "3")], true).await;
+        assert_eq!(status, 422);
+        assert_eq!(server.app().cmdb_settings(&Actor::system()).await.expect("settings").stale_after_days, 14);
         server.stop().await;
     }
 }

@@ -67,7 +67,8 @@ pub struct ServiceRow {
     pub name: String,
 }
 
-const CI_SELECT: &str = "SELECT c.id, c.class_id, k.key AS class_key, k.name AS class_name, c.name, c.status, \
+pub(super) const CI_SELECT: &str =
+    "SELECT c.id, c.class_id, k.key AS class_key, k.name AS class_name, c.name, c.status, \
      c.attributes, c.identifiers, c.version, c.last_source, c.last_seen_at, c.created_at, c.updated_at, c.deleted_at \
      FROM cis c JOIN ci_classes k ON k.id = c.class_id";
 

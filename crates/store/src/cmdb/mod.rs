@@ -4,12 +4,14 @@
 
 mod bulk;
 mod classes;
+mod inventory;
 mod items;
 pub(crate) mod relationships;
 mod tickets;
 
 pub use bulk::BulkCi;
 pub use classes::{ClassRow, RuleRow};
+pub use inventory::{CiStateUpdate, CiVersionRecord};
 pub use items::{CiFilter, CiRow, CiVersionRow, NewCiVersion, ServiceRow};
 pub use relationships::{EdgeRow, NodeRow, RelationshipRow};
 pub use tickets::{CiTicketRow, TicketCiRow};

@@ -17,8 +17,11 @@ pub struct RelationshipRow {
     pub target_class: String,
     pub created_at: Ts,
     pub created_by_name: Option<String>,
+    /// `api`, `web`, `cli` or `inventory:<source>`.
+    pub created_source: String,
     pub deleted_at: Option<Ts>,
     pub deleted_by_name: Option<String>,
+    pub deleted_source: Option<String>,
 }
 
 /// One edge of the graph.
@@ -41,7 +44,7 @@ pub struct NodeRow {
 
 const REL_SELECT: &str = "SELECT r.id, r.source_id, s.name AS source_name, sk.key AS source_class, r.rel, \
      r.target_id, t.name AS target_name, tk.key AS target_class, r.created_at, cu.name AS created_by_name, \
-     r.deleted_at, du.name AS deleted_by_name \
+     r.created_source, r.deleted_at, du.name AS deleted_by_name, r.deleted_source \
      FROM ci_relationships r JOIN cis s ON s.id = r.source_id JOIN ci_classes sk ON sk.id = s.class_id \
      JOIN cis t ON t.id = r.target_id JOIN ci_classes tk ON tk.id = t.class_id \
      LEFT JOIN users cu ON cu.id = r.created_by LEFT JOIN users du ON du.id = r.deleted_by";
@@ -108,30 +111,34 @@ impl Tx {
         rel: &str,
         target: i64,
         by: Option<i64>,
+        via: &str,
         now: Ts,
     ) -> Result<i64> {
         let row: (i64,) = on_tx!(self, |c| sqlx::query_as(
-            "INSERT INTO ci_relationships (source_id, rel, target_id, created_at, created_by) \
-             VALUES ($1, $2, $3, $4, $5) RETURNING id"
+            "INSERT INTO ci_relationships (source_id, rel, target_id, created_at, created_by, created_source) \
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id"
         )
         .bind(source)
         .bind(rel)
         .bind(target)
         .bind(now)
         .bind(by)
+        .bind(via)
         .fetch_one(c)
         .await?);
         Ok(row.0)
     }
 
     /// Ends a live relationship; `false` when it is unknown or already ended.
-    pub async fn end_relationship(&mut self, id: i64, by: Option<i64>, now: Ts) -> Result<bool> {
+    pub async fn end_relationship(&mut self, id: i64, by: Option<i64>, via: &str, now: Ts) -> Result<bool> {
         let n = on_tx!(self, |c| sqlx::query(
-            "UPDATE ci_relationships SET deleted_at = $2, deleted_by = $3 WHERE id = $1 AND deleted_at IS NULL"
+            "UPDATE ci_relationships SET deleted_at = $2, deleted_by = $3, deleted_source = $4 \
+             WHERE id = $1 AND deleted_at IS NULL"
         )
         .bind(id)
         .bind(now)
         .bind(by)
+        .bind(via)
         .execute(c)
         .await?
         .rows_affected());
@@ -139,14 +146,15 @@ impl Tx {
     }
 
     /// Ends every live relationship of a CI (when it is deleted); returns their ids.
-    pub async fn end_relationships_of(&mut self, ci: i64, by: Option<i64>, now: Ts) -> Result<Vec<i64>> {
+    pub async fn end_relationships_of(&mut self, ci: i64, by: Option<i64>, via: &str, now: Ts) -> Result<Vec<i64>> {
         let rows: Vec<(i64,)> = on_tx!(self, |c| sqlx::query_as(
-            "UPDATE ci_relationships SET deleted_at = $2, deleted_by = $3 \
+            "UPDATE ci_relationships SET deleted_at = $2, deleted_by = $3, deleted_source = $4 \
              WHERE (source_id = $1 OR target_id = $1) AND deleted_at IS NULL RETURNING id"
         )
         .bind(ci)
         .bind(now)
         .bind(by)
+        .bind(via)
         .fetch_all(c)
         .await?);
         Ok(rows.into_iter().map(|r| r.0).collect())

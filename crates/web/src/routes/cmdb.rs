@@ -11,9 +11,9 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use opsdesk_app::cmdb::{
-    CiHistory, CiInput, CiPatch, CiTicketView, CiVersionView, CiView, ClassInput, ClassView, HistoryEntryView,
-    ImpactQuery, ImpactView, InventoryInput, InventoryView, ListCis, RelationshipInput, RelationshipView, RuleInput,
-    RuleView, TicketCiInput, TicketCiView, TicketImpactView,
+    CiHistory, CiInput, CiPatch, CiTicketView, CiVersionView, CiView, ClassInput, ClassView, CmdbSettingsInput,
+    CmdbSettingsView, HistoryEntryView, ImpactQuery, ImpactView, InventoryInput, InventoryView, ListCis,
+    RelationshipInput, RelationshipView, RuleInput, RuleView, TicketCiInput, TicketCiView, TicketImpactView,
 };
 use opsdesk_domain::cmdb::{Direction, RelType};
 use opsdesk_domain::FieldError;
@@ -33,6 +33,7 @@ pub fn router() -> OpenApiRouter<WebState> {
         .routes(routes!(update_class))
         .routes(routes!(list_rules, create_rule))
         .routes(routes!(delete_rule))
+        .routes(routes!(settings, update_settings))
         .routes(routes!(list_cis, create_ci))
         .routes(routes!(show_ci, update_ci, delete_ci))
         .routes(routes!(impact))
@@ -164,6 +165,31 @@ async fn delete_rule(
 ) -> ApiResult<StatusCode> {
     s.app.delete_relationship_rule(&auth.actor, id).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(
+    get, path = "/api/v1/cmdb/settings", tag = "cmdb", operation_id = "getCmdbSettings",
+    summary = "The CMDB's settings", description = "Agents and admins.",
+    responses((status = 200, description = "The settings.", body = CmdbSettingsView), fails::Forbidden),
+)]
+async fn settings(State(s): State<WebState>, Caller(auth): Caller) -> ApiResult<Json<CmdbSettingsView>> {
+    Ok(Json(s.app.cmdb_settings(&auth.actor).await?))
+}
+
+#[utoipa::path(
+    put, path = "/api/v1/cmdb/settings", tag = "cmdb", operation_id = "updateCmdbSettings",
+    summary = "Change the CMDB's settings",
+    description = "Admins. `stale_after_days`: an item a source once reported is flagged stale when no source has \
+reported it for this many days (1 to 3650; 30 until changed).",
+    request_body = CmdbSettingsInput,
+    responses((status = 200, description = "The settings.", body = CmdbSettingsView)),
+)]
+async fn update_settings(
+    State(s): State<WebState>,
+    Caller(auth): Caller,
+    ApiJson(body): ApiJson<CmdbSettingsInput>,
+) -> ApiResult<Json<CmdbSettingsView>> {
+    Ok(Json(s.app.update_cmdb_settings(&auth.actor, body).await?))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -420,7 +446,10 @@ async fn delete_relationship(
 identifiers in priority order (serial, asset tag, host name with domain, MAC, UUID; class and name when it has none), \
 then created, updated or left unchanged; items whose identifiers point at different items are reported in \
 `conflicts` and never merged; items with bad input are reported in `rejected`, the others still count. With \
-`dry_run`, nothing is written and the answer says what would happen.",
+`dry_run`, nothing is written and the answer says what would happen. `decisions` explains every item with \
+`explain: all` (a dry run's default); otherwise only conflicts and rejections, with counts for the rest, so that a \
+push of 100,000 items is not answered with 100,000 explanations. A real push is written a chunk of items at a time, \
+each chunk in its own transaction.",
     request_body = InventoryInput,
     responses((status = 200, description = "What became of each item.", body = InventoryView)),
 )]

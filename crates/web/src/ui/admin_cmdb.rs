@@ -1,7 +1,8 @@
-//! The admin page for CI classes: each class with its attributes, a form to add a class and
-//! one per class to rename it or replace its attributes. Attributes are typed one per line as
-//! `key:type[:required][:opt1|opt2][:source=NAME]`; a refused form comes back with what was
-//! typed and each error on the line it came from.
+//! The admin page for the CMDB's configuration: each class with its attributes, a form to add
+//! a class and one per class to rename it or replace its attributes; the relationship rules
+//! (which types may join which classes), to add and remove; and the stale threshold.
+//! Attributes are typed one per line as `key:type[:required][:opt1|opt2][:source=NAME]`; a
+//! refused form comes back with what was typed and each error on the line it came from.
 
 use super::admin::{admin, done, failed, Done};
 use super::form::FieldErrors;
@@ -16,13 +17,18 @@ use axum::routing::{get, post};
 use axum::Router;
 use axum_extra::extract::CookieJar;
 use opsdesk_app::auth::Authenticated;
-use opsdesk_app::cmdb::{AttributeView, ClassInput, ClassView};
+use opsdesk_app::cmdb::{AttributeView, ClassInput, ClassView, CmdbSettingsInput, RuleInput};
 use opsdesk_app::AppError;
-use opsdesk_domain::cmdb::AttrType;
+use opsdesk_domain::cmdb::{AttrType, RelType};
 use serde_json::{json, Value};
 
 pub fn router() -> Router<WebState> {
-    Router::new().route("/admin/cmdb/classes", get(list).post(create)).route("/admin/cmdb/classes/{key}", post(update))
+    Router::new()
+        .route("/admin/cmdb/classes", get(list).post(create))
+        .route("/admin/cmdb/classes/{key}", post(update))
+        .route("/admin/cmdb/rules", post(add_rule))
+        .route("/admin/cmdb/rules/{id}/remove", post(remove_rule))
+        .route("/admin/cmdb/settings", post(save_settings))
 }
 
 const LINE_FORMAT: &str = "write key:type, then optionally :required, :opt1|opt2 (a select's options), :source=NAME";
@@ -52,6 +58,17 @@ struct ClassesPage {
     cards: Vec<ClassCard>,
     new: NewClass,
     types: Vec<&'static str>,
+    rules: Vec<RuleLine>,
+    rel_types: Vec<RelType>,
+    stale_after_days: u32,
+}
+
+/// A relationship rule as the page shows it: class names, or "any class".
+pub struct RuleLine {
+    pub id: i64,
+    pub source: String,
+    pub rel: String,
+    pub target: String,
 }
 
 /// A class's attributes as the editor's lines.
@@ -135,10 +152,28 @@ async fn render(
     typed: Option<(String, String, String, FieldErrors)>,
     new: NewClass,
 ) -> Response {
-    let classes = match s.app.ci_classes(&auth.actor).await {
-        Ok(c) => c,
+    let read = async {
+        Ok::<_, AppError>((
+            s.app.ci_classes(&auth.actor).await?,
+            s.app.relationship_rules(&auth.actor).await?,
+            s.app.cmdb_settings(&auth.actor).await?,
+        ))
+    };
+    let (classes, rules, settings) = match read.await {
+        Ok(x) => x,
         Err(e) => return app_error(Some(Nav::of(auth)), e),
     };
+    let class_name = |key: &Option<String>| match key {
+        None => "any class".to_string(),
+        Some(k) => classes.iter().find(|c| &c.key == k).map_or_else(|| k.clone(), |c| c.name.clone()),
+    };
+    let rules = rules
+        .into_iter()
+        .map(|r| {
+            let rel = RelType::parse(&r.rel).map_or_else(|_| r.rel.clone(), |t| t.label().to_string());
+            RuleLine { id: r.id, source: class_name(&r.source_class), rel, target: class_name(&r.target_class) }
+        })
+        .collect();
     let refused = typed.is_some() || !new.errors.is_empty();
     let mut typed = typed;
     let cards = classes
@@ -153,8 +188,16 @@ async fn render(
             },
         })
         .collect();
-    let page =
-        ClassesPage { nav: Nav::of(auth), ok, cards, new, types: AttrType::ALL.iter().map(|t| t.as_str()).collect() };
+    let page = ClassesPage {
+        nav: Nav::of(auth),
+        ok,
+        cards,
+        new,
+        types: AttrType::ALL.iter().map(|t| t.as_str()).collect(),
+        rules,
+        rel_types: RelType::ALL.to_vec(),
+        stale_after_days: settings.stale_after_days,
+    };
     let status = if refused { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     (status, page).into_response()
 }
@@ -206,6 +249,41 @@ async fn update(State(s): State<WebState>, Path(key): Path<String>, post: FormPo
             Some(errors) => render(&s, &auth, None, Some((key, name, lines, errors)), NewClass::default()).await,
             None => failed(&auth, e),
         },
+    }
+}
+
+/// `""` and `*` in a class select are any class.
+fn any_class(raw: &str) -> Option<String> {
+    Some(raw.trim().to_string()).filter(|k| !k.is_empty() && k != "*")
+}
+
+async fn add_rule(State(s): State<WebState>, post: FormPost) -> Response {
+    let FormPost { auth, fields } = post;
+    let input = RuleInput {
+        source_class: any_class(fields.raw("source_class")),
+        rel: fields.raw("type").to_string(),
+        target_class: any_class(fields.raw("target_class")),
+    };
+    match s.app.create_relationship_rule(&auth.actor, input).await {
+        Ok(_) => done("/admin/cmdb/classes", "added"),
+        Err(e) => failed(&auth, e),
+    }
+}
+
+async fn remove_rule(State(s): State<WebState>, Path(id): Path<i64>, post: FormPost) -> Response {
+    match s.app.delete_relationship_rule(&post.auth.actor, id).await {
+        Ok(()) => done("/admin/cmdb/classes", "removed"),
+        Err(e) => failed(&post.auth, e),
+    }
+}
+
+async fn save_settings(State(s): State<WebState>, post: FormPost) -> Response {
+    let FormPost { auth, fields } = post;
+    // A number that does not parse is sent as 0, which the application refuses in words.
+    let days = fields.raw("stale_after_days").trim().parse::<i64>().unwrap_or(0);
+    match s.app.update_cmdb_settings(&auth.actor, CmdbSettingsInput { stale_after_days: days }).await {
+        Ok(_) => done("/admin/cmdb/classes", "saved"),
+        Err(e) => failed(&auth, e),
     }
 }
 

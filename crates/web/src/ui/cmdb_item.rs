@@ -404,7 +404,7 @@ async fn relate(State(s): State<WebState>, Path(id): Path<i64>, post: FormPost) 
     } else {
         RelationshipInput { source: id, rel, target: other }
     };
-    match s.app.create_relationship(&auth.actor, input).await {
+    match s.app.create_relationship_from(&auth.actor, input, "web").await {
         Ok(_) => Redirect::to(&format!("/agent/cmdb/{id}?ok=related#relationships")).into_response(),
         Err(e @ (AppError::Invalid(_) | AppError::Conflict { .. })) => {
             let out = Outcome::error(format!("The relationship was not added: {}", describe(&e)));
@@ -416,7 +416,7 @@ async fn relate(State(s): State<WebState>, Path(id): Path<i64>, post: FormPost) 
 
 async fn unrelate(State(s): State<WebState>, Path((id, rel)): Path<(i64, i64)>, post: FormPost) -> Response {
     let FormPost { auth, .. } = post;
-    match s.app.delete_relationship(&auth.actor, rel).await {
+    match s.app.delete_relationship_from(&auth.actor, rel, "web").await {
         Ok(()) => Redirect::to(&format!("/agent/cmdb/{id}?ok=unrelated#relationships")).into_response(),
         Err(AppError::NotFound) => {
             let out = Outcome::error("This relationship was already removed.".into());

@@ -96,3 +96,19 @@ pub(crate) fn nullable<'de, D: serde::Deserializer<'de>, T: serde::Deserialize<'
 ) -> std::result::Result<Option<Option<T>>, D::Error> {
     <Option<T> as serde::Deserialize>::deserialize(d).map(Some)
 }
+
+/// An instant typed in a query or form: RFC 3339, or a date (midnight UTC). Errors name
+/// `field`.
+pub fn instant_or_date(raw: &str, field: &str) -> std::result::Result<opsdesk_store::Ts, opsdesk_domain::FieldError> {
+    let s = raw.trim();
+    if let Ok(t) = s.parse::<jiff::Timestamp>() {
+        return Ok(opsdesk_store::Ts(t));
+    }
+    s.parse::<jiff::civil::Date>()
+        .ok()
+        .and_then(|d| d.to_zoned(jiff::tz::TimeZone::UTC).ok())
+        .map(|z| opsdesk_store::Ts(z.timestamp()))
+        .ok_or_else(|| {
+            opsdesk_domain::FieldError::new(field, "invalid_time", "a time like 2026-12-01 or 2026-12-01T09:00:00Z")
+        })
+}

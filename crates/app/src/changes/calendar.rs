@@ -102,18 +102,6 @@ fn parse_q(q: &str) -> std::result::Result<Filter, FieldError> {
     Ok(f)
 }
 
-fn instant(raw: &str, field: &str) -> std::result::Result<Ts, FieldError> {
-    let s = raw.trim();
-    if let Ok(t) = s.parse::<jiff::Timestamp>() {
-        return Ok(Ts(t));
-    }
-    s.parse::<jiff::civil::Date>()
-        .ok()
-        .and_then(|d| d.to_zoned(jiff::tz::TimeZone::UTC).ok())
-        .map(|z| Ts(z.timestamp()))
-        .ok_or_else(|| FieldError::new(field, "invalid_time", "a time like 2026-12-01 or 2026-12-01T00:00:00Z"))
-}
-
 fn access(c: &ScheduledChange) -> TicketAccess {
     TicketAccess {
         kind: Kind::Change,
@@ -133,11 +121,11 @@ impl App {
         let now = jiff::Zoned::now().with_time_zone(jiff::tz::TimeZone::UTC);
         let month_start = now.date().first_of_month().to_zoned(jiff::tz::TimeZone::UTC).map(|z| Ts(z.timestamp()));
         let from = match q.from.as_deref() {
-            Some(f) => c.take(instant(f, "from")),
+            Some(f) => c.take(crate::instant_or_date(f, "from")),
             None => month_start.ok(),
         };
         let to = match q.to.as_deref() {
-            Some(t) => c.take(instant(t, "to")),
+            Some(t) => c.take(crate::instant_or_date(t, "to")),
             None => from.map(|f| Ts(f.0 + jiff::SignedDuration::from_hours(24 * 31))),
         };
         let filter = match q.q.as_deref() {

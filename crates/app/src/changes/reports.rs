@@ -66,26 +66,14 @@ impl ChangeReport {
     }
 }
 
-fn instant(raw: &str, field: &str) -> std::result::Result<Ts, FieldError> {
-    let s = raw.trim();
-    if let Ok(t) = s.parse::<jiff::Timestamp>() {
-        return Ok(Ts(t));
-    }
-    s.parse::<jiff::civil::Date>()
-        .ok()
-        .and_then(|d| d.to_zoned(jiff::tz::TimeZone::UTC).ok())
-        .map(|z| Ts(z.timestamp()))
-        .ok_or_else(|| FieldError::new(field, "invalid_time", "a time like 2026-12-01 or 2026-12-01T00:00:00Z"))
-}
-
 impl App {
     /// The change report over changes logged in `[from, to)` (agents and admins; counts
     /// cover every change, as the CAB sees them).
     pub async fn change_report(&self, actor: &Actor, from: &str, to: &str) -> Result<ChangeReport> {
         require_agent(actor)?;
         let mut c = opsdesk_domain::validation::Checks::new();
-        let f = c.take(instant(from, "from"));
-        let t = c.take(instant(to, "to"));
+        let f = c.take(crate::instant_or_date(from, "from"));
+        let t = c.take(crate::instant_or_date(to, "to"));
         if let (Some(f), Some(t)) = (f, t) {
             if t <= f {
                 c.push(FieldError::new("to", "before_start", "to is after from"));

@@ -237,19 +237,6 @@ struct ReportQuery {
     format: Option<String>,
 }
 
-/// An RFC 3339 instant, or a date (midnight UTC).
-fn instant(raw: &str, field: &str) -> Result<Ts, FieldError> {
-    let s = raw.trim();
-    if let Ok(t) = s.parse::<jiff::Timestamp>() {
-        return Ok(Ts(t));
-    }
-    s.parse::<jiff::civil::Date>()
-        .ok()
-        .and_then(|d| d.to_zoned(jiff::tz::TimeZone::UTC).ok())
-        .map(|z| Ts(z.timestamp()))
-        .ok_or_else(|| FieldError::new(field, "invalid_time", "a time like 2026-05-01 or 2026-05-01T09:00:00Z"))
-}
-
 fn bad(errors: Vec<FieldError>) -> Problem {
     Problem::from(opsdesk_app::AppError::Invalid(opsdesk_domain::Invalid(errors)))
 }
@@ -274,11 +261,11 @@ async fn report(
     let mut errors = Vec::new();
     let now = Ts::now();
     let to = match q.to.as_deref() {
-        Some(t) => instant(t, "to").map_err(|e| errors.push(e)).ok(),
+        Some(t) => opsdesk_app::instant_or_date(t, "to").map_err(|e| errors.push(e)).ok(),
         None => Some(now),
     };
     let from = match q.from.as_deref() {
-        Some(f) => instant(f, "from").map_err(|e| errors.push(e)).ok(),
+        Some(f) => opsdesk_app::instant_or_date(f, "from").map_err(|e| errors.push(e)).ok(),
         None => to.map(|t| Ts::from_micros(t.micros() - 30 * 86_400_000_000)),
     };
     let csv = match q.format.as_deref() {

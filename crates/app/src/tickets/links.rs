@@ -14,7 +14,7 @@ use serde_json::json;
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LinkInput {
-    /// `caused_by` (an incident caused by a problem), `duplicate_of`, `parent_of`, `child_of`,
+    /// `caused_by` (an incident caused by a problem or a change), `duplicate_of`, `parent_of`, `child_of`,
     /// `related`.
     #[serde(rename = "type")]
     #[schema(value_type = super::views::LinkType)]
@@ -45,11 +45,14 @@ impl App {
         // Parent/child is stored one way: the parent is the source.
         let (from, to, kind) = match input.link_type.as_str() {
             "caused_by" => {
-                if source.kind == Kind::Problem || target.kind != Kind::Problem {
+                // What caused it: a problem (the underlying cause) or a change (the change
+                // reports count the incidents a change caused).
+                let causes = [Kind::Problem, Kind::Change];
+                if causes.contains(&source.kind) || !causes.contains(&target.kind) {
                     return Err(FieldError::new(
                         "type",
                         "wrong_kinds",
-                        "caused_by links an incident or request to a problem",
+                        "caused_by links an incident or request to a problem or a change",
                     )
                     .into());
                 }

@@ -266,15 +266,21 @@ both_backends! {
         bad.assert_problem(422, "validation_failed");
         ok(admin.patch(&format!("/api/v1/tickets/{n}"), json!({"detail": {"review_outcome": "successful", "lessons": "none"}})).await);
         ok(move_to(&admin, &n, "closed").await);
+        // An incident it caused.
+        let inc = created(admin.post("/api/v1/tickets", json!({"kind": "incident", "title": "Payroll slow"})).await);
+        let inc_number = inc["number"].as_str().expect("number");
+        let link = admin.post(&format!("/api/v1/tickets/{inc_number}/links"), json!({"type": "caused_by", "target": n})).await;
+        assert_eq!(link.status, 201, "{:?}", link.body);
         // The report counts it.
         let rep = ok(admin.get("/api/v1/reports/changes?from=2020-01-01&to=2100-01-01").await);
         let all = &rep["rows"][0];
         assert_eq!(all["type"], "all");
         assert_eq!(all["successful"], 1);
         assert_eq!(all["success_rate"], 1.0);
+        assert_eq!(all["caused_incidents"], 1);
         let csv = admin.get("/api/v1/reports/changes?from=2020-01-01&to=2100-01-01&format=csv").await;
         assert!(csv.content_type().starts_with("text/csv"));
-        assert!(csv.body.as_str().is_some_and(|b| b.starts_with("type,logged,reviewed") && b.contains("\nnormal,1,1,1,")), "{:?}", csv.body);
+        assert!(csv.body.as_str().is_some_and(|b| b.starts_with("type,logged,reviewed") && b.contains("\nnormal,1,1,1,0,0,1.000,1,")), "{:?}", csv.body);
         admin.get("/api/v1/reports/changes?from=2020-01-01&to=2100-01-01&format=xml").await.assert_problem(422, "validation_failed");
     }
 

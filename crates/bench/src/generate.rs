@@ -175,7 +175,7 @@ fn statuses(kind: Kind) -> &'static [(Status, u32)] {
             &[(New, 5), (Assessed, 8), (RootCauseAnalysis, 10), (KnownError, 7), (Resolved, 15), (Closed, 55)]
         }
         Kind::Task => &[(Open, 12), (InProgress, 18), (Done, 60), (Cancelled, 10)],
-        Kind::Change => &[(Draft, 5), (Scheduled, 15), (Implementing, 5), (Review, 10), (Closed, 60), (Cancelled, 5)],
+        Kind::Change => &[(Draft, 5), (Scheduled, 15), (Implementing, 5), (Review, 5), (Closed, 65), (Cancelled, 5)],
     }
 }
 

@@ -211,7 +211,7 @@ both_backends! {
             let db = s.app().db.clone();
             async move { db.count_tickets(&opsdesk_store::tickets::TicketFilter { visibility: opsdesk_domain::ticket::Visibility::All, conds: vec![], text: vec![], search_internal: true, sort: opsdesk_store::tickets::SortCol::Id, descending: false, after: None, limit: 1 }).await.expect("count") }
         };
-        let r = d.agent.post("/api/v1/tickets", json!({"kind": "change", "title": "x"})).await;
+        let r = d.agent.post("/api/v1/tickets", json!({"kind": "release", "title": "x"})).await;
         r.assert_problem(422, "validation_failed");
         assert_eq!(r.body["errors"][0]["field"], "kind");
         let r = d.agent.post("/api/v1/tickets", json!({"kind": "incident", "title": "x", "impact": 7})).await;

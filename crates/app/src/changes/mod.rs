@@ -5,6 +5,7 @@
 
 mod calendar;
 mod conflicts;
+mod create;
 pub use conflicts::OverrideInput;
 mod record;
 mod reports;

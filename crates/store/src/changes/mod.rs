@@ -90,14 +90,7 @@ impl Db {
         cis: &[i64],
         except: i64,
     ) -> Result<Vec<FinishedChange>> {
-        let by_ci = if cis.is_empty() {
-            "0 = 1".to_string()
-        } else {
-            format!(
-                "c.ticket_id IN (SELECT ticket_id FROM ticket_cis WHERE role = 'affected' AND ci_id IN ({}))",
-                id_list(&cis[..cis.len().min(IN_CHUNK)])
-            )
-        };
+        let by_ci = naming_cis(cis);
         let by_template = match template {
             Some(t) => format!("c.template_id = {t}"),
             None => "0 = 1".to_string(),
@@ -114,6 +107,17 @@ impl Db {
         let sql = format!("{FINISHED_SELECT} WHERE t.created_at >= $1 AND t.created_at < $2 ORDER BY c.ticket_id");
         Ok(on_read!(self, |p| sqlx::query_as(&sql).bind(from).bind(to).fetch_all(p).await?))
     }
+}
+
+/// An SQL condition on changes `c`: one of `cis` is among their affected CIs (false for none).
+pub(crate) fn naming_cis(cis: &[i64]) -> String {
+    if cis.is_empty() {
+        return "0 = 1".to_string();
+    }
+    format!(
+        "c.ticket_id IN (SELECT ticket_id FROM ticket_cis WHERE role = 'affected' AND ci_id IN ({}))",
+        id_list(&cis[..cis.len().min(IN_CHUNK)])
+    )
 }
 
 const FINISHED_SELECT: &str = "SELECT c.ticket_id, c.change_type, t.status, t.created_at, c.actual_start, \

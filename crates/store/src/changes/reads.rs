@@ -3,7 +3,7 @@
 //! transaction that moves the change (its guards), so that a guard judges exactly what the
 //! transaction sees.
 
-use super::{BlackoutRow, ChangeRow, ScheduledChange, CHANGE_COLUMNS};
+use super::{naming_cis, BlackoutRow, ChangeRow, ScheduledChange, CHANGE_COLUMNS};
 use crate::cmdb::relationships::{EdgeRow, NodeRow};
 use crate::cmdb::{id_list, IN_CHUNK};
 use crate::{Db, Result, Ts, Tx};
@@ -105,14 +105,7 @@ impl Reader<'_> {
         statuses: &str,
         limit: i64,
     ) -> Result<Vec<ScheduledChange>> {
-        let by_ci = if cis.is_empty() {
-            "0 = 1".to_string()
-        } else {
-            format!(
-                "c.ticket_id IN (SELECT ticket_id FROM ticket_cis WHERE role = 'affected' AND ci_id IN ({}))",
-                id_list(&cis[..cis.len().min(IN_CHUNK)])
-            )
-        };
+        let by_ci = naming_cis(cis);
         let by_assignee = match assignee {
             Some(a) => format!("t.assignee_id = {a}"),
             None => "0 = 1".to_string(),

@@ -56,89 +56,10 @@ pub async fn cmdb(cfg: &CmdbConfig) -> anyhow::Result<serde_json::Value> {
     db.migrate().await?;
     let app = App::new(db.clone(), AppConfig::default());
     let system = Actor::system();
-    let classes: HashMap<String, i64> =
-        app.ci_classes(&system).await.map_err(|e| anyhow::anyhow!("{e}"))?.into_iter().map(|c| (c.key, c.id)).collect();
     let mut rng = StdRng::seed_from_u64(cfg.seed);
 
-    // Id ranges of each layer.
-    let mut ranges: Vec<(i64, i64)> = Vec::new();
-    let mut next = 1i64;
-    let total: u64 = LAYERS.iter().map(|l| l.1).sum();
-    for (i, l) in LAYERS.iter().enumerate() {
-        let n = if i == LAYERS.len() - 1 { cfg.cis as i64 - next + 1 } else { (cfg.cis * l.1 / total).max(1) as i64 };
-        ranges.push((next, next + n - 1));
-        next += n;
-    }
-    let existing = app
-        .cis(&system, &opsdesk_app::cmdb::ListCis { limit: 1, ..Default::default() })
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
     let load = Instant::now();
-    let now = Ts::now();
-    if existing.is_empty() {
-        let mut batch = Vec::with_capacity(20_000);
-        for (i, l) in LAYERS.iter().enumerate() {
-            let class_id = classes[l.0];
-            for id in ranges[i].0..=ranges[i].1 {
-                let host = format!("{}-{id}.bench.example", l.0.replace('_', "-"));
-                let serial = format!("SN{id:09}");
-                batch.push(BulkCi {
-                    id,
-                    class_id,
-                    name: format!("{} {id}", l.0),
-                    identifiers: json!({"serial": serial, "hostname": host}).to_string(),
-                    identifier_rows: vec![("serial", serial), ("hostname", host)],
-                });
-                if batch.len() == 20_000 {
-                    let mut tx = db.begin().await?;
-                    tx.insert_cis_bulk(&batch, now).await?;
-                    tx.commit().await?;
-                    batch.clear();
-                }
-            }
-        }
-        let mut tx = db.begin().await?;
-        tx.insert_cis_bulk(&batch, now).await?;
-        tx.continue_ci_ids().await?;
-        tx.commit().await?;
-        // Relationships: spread evenly over the items that point at a layer, distinct targets.
-        let sources: u64 = LAYERS
-            .iter()
-            .enumerate()
-            .filter(|(_, l)| l.2.is_some())
-            .map(|(i, _)| (ranges[i].1 - ranges[i].0 + 1) as u64)
-            .sum();
-        let per = cfg.relationships as f64 / sources as f64;
-        let mut rels: Vec<(i64, &'static str, i64)> = Vec::with_capacity(50_000);
-        for (i, l) in LAYERS.iter().enumerate() {
-            let Some(to) = l.2 else { continue };
-            // Servers connect to network devices and storage, both layers.
-            let targets = if l.0 == "server" { (ranges[to].0, ranges[to + 1].1) } else { ranges[to] };
-            let span = (targets.1 - targets.0 + 1) as usize;
-            for id in ranges[i].0..=ranges[i].1 {
-                let k = (per.floor() as usize + usize::from(rng.gen_bool(per.fract()))).min(span);
-                let mut chosen: Vec<i64> = Vec::with_capacity(k);
-                while chosen.len() < k {
-                    let t = rng.gen_range(targets.0..=targets.1);
-                    if !chosen.contains(&t) {
-                        chosen.push(t);
-                    }
-                }
-                for t in chosen {
-                    rels.push((id, l.3, t));
-                }
-                if rels.len() >= 50_000 {
-                    let mut tx = db.begin().await?;
-                    tx.insert_relationships_bulk(&rels, now).await?;
-                    tx.commit().await?;
-                    rels.clear();
-                }
-            }
-        }
-        let mut tx = db.begin().await?;
-        tx.insert_relationships_bulk(&rels, now).await?;
-        tx.commit().await?;
-    }
+    let ranges = load_graph(&db, &app, cfg.cis, cfg.relationships, &mut rng).await?;
     let load_secs = load.elapsed().as_secs_f64();
     let rss_after_load = rss_mb();
 
@@ -218,4 +139,98 @@ pub async fn cmdb(cfg: &CmdbConfig) -> anyhow::Result<serde_json::Value> {
         "rss_mb": {"after_load": rss_after_load, "after_impact": rss_after_impact,
                    "with_inventory_items_built": rss_with_items, "after_inventory": rss_mb()},
     }))
+}
+
+/// Loads the layered graph of `cis` items and about `relationships` relationships straight
+/// through the store, unless the database already holds items; returns the id range of each
+/// layer of [`LAYERS`], in order.
+pub async fn load_graph(
+    db: &Db,
+    app: &App,
+    cis: u64,
+    relationships: u64,
+    rng: &mut StdRng,
+) -> anyhow::Result<Vec<(i64, i64)>> {
+    let system = Actor::system();
+    let classes: HashMap<String, i64> =
+        app.ci_classes(&system).await.map_err(|e| anyhow::anyhow!("{e}"))?.into_iter().map(|c| (c.key, c.id)).collect();
+    // Id ranges of each layer.
+    let mut ranges: Vec<(i64, i64)> = Vec::new();
+    let mut next = 1i64;
+    let total: u64 = LAYERS.iter().map(|l| l.1).sum();
+    for (i, l) in LAYERS.iter().enumerate() {
+        let n = if i == LAYERS.len() - 1 { cis as i64 - next + 1 } else { (cis * l.1 / total).max(1) as i64 };
+        ranges.push((next, next + n - 1));
+        next += n;
+    }
+    let existing = app
+        .cis(&system, &opsdesk_app::cmdb::ListCis { limit: 1, ..Default::default() })
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let now = Ts::now();
+    if existing.is_empty() {
+        let mut batch = Vec::with_capacity(20_000);
+        for (i, l) in LAYERS.iter().enumerate() {
+            let class_id = classes[l.0];
+            for id in ranges[i].0..=ranges[i].1 {
+                let host = format!("{}-{id}.bench.example", l.0.replace('_', "-"));
+                let serial = format!("SN{id:09}");
+                batch.push(BulkCi {
+                    id,
+                    class_id,
+                    name: format!("{} {id}", l.0),
+                    identifiers: json!({"serial": serial, "hostname": host}).to_string(),
+                    identifier_rows: vec![("serial", serial), ("hostname", host)],
+                });
+                if batch.len() == 20_000 {
+                    let mut tx = db.begin().await?;
+                    tx.insert_cis_bulk(&batch, now).await?;
+                    tx.commit().await?;
+                    batch.clear();
+                }
+            }
+        }
+        let mut tx = db.begin().await?;
+        tx.insert_cis_bulk(&batch, now).await?;
+        tx.continue_ci_ids().await?;
+        tx.commit().await?;
+        // Relationships: spread evenly over the items that point at a layer, distinct targets.
+        let sources: u64 = LAYERS
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| l.2.is_some())
+            .map(|(i, _)| (ranges[i].1 - ranges[i].0 + 1) as u64)
+            .sum();
+        let per = relationships as f64 / sources as f64;
+        let mut rels: Vec<(i64, &'static str, i64)> = Vec::with_capacity(50_000);
+        for (i, l) in LAYERS.iter().enumerate() {
+            let Some(to) = l.2 else { continue };
+            // Servers connect to network devices and storage, both layers.
+            let targets = if l.0 == "server" { (ranges[to].0, ranges[to + 1].1) } else { ranges[to] };
+            let span = (targets.1 - targets.0 + 1) as usize;
+            for id in ranges[i].0..=ranges[i].1 {
+                let k = (per.floor() as usize + usize::from(rng.gen_bool(per.fract()))).min(span);
+                let mut chosen: Vec<i64> = Vec::with_capacity(k);
+                while chosen.len() < k {
+                    let t = rng.gen_range(targets.0..=targets.1);
+                    if !chosen.contains(&t) {
+                        chosen.push(t);
+                    }
+                }
+                for t in chosen {
+                    rels.push((id, l.3, t));
+                }
+                if rels.len() >= 50_000 {
+                    let mut tx = db.begin().await?;
+                    tx.insert_relationships_bulk(&rels, now).await?;
+                    tx.commit().await?;
+                    rels.clear();
+                }
+            }
+        }
+        let mut tx = db.begin().await?;
+        tx.insert_relationships_bulk(&rels, now).await?;
+        tx.commit().await?;
+    }
+    Ok(ranges)
 }

@@ -134,7 +134,7 @@ pub async fn generate(cfg: &GenerateConfig) -> anyhow::Result<Generated> {
 }
 
 /// Writes `value` to a file only its owner can read (it holds a token).
-fn save(path: &std::path::Path, value: &serde_json::Value) -> std::io::Result<()> {
+pub(crate) fn save(path: &std::path::Path, value: &serde_json::Value) -> std::io::Result<()> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
     let mut f = std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(path)?;

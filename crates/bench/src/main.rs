@@ -68,6 +68,29 @@ enum Command {
         #[arg(long, default_value_t = 42)]
         seed: u64,
     },
+    /// Load a CMDB graph, the synthetic desk's people and M scheduled changes into a fresh
+    /// database, then time the conflict check of random changes and the calendar's month; prints
+    /// JSON (the `--out` file also holds the API token and sign-in for `run`).
+    Changes {
+        /// A fresh database: sqlite://FILE (created if absent) or postgres://...
+        #[arg(long, env = "OPSDESK_DATABASE_URL")]
+        database_url: String,
+        #[arg(long, default_value_t = 100_000)]
+        cis: u64,
+        #[arg(long, default_value_t = 300_000)]
+        relationships: u64,
+        #[arg(long, default_value_t = 100_000)]
+        changes: u64,
+        /// How many changes fall in one calendar month.
+        #[arg(long, default_value_t = 5_000)]
+        per_month: u64,
+        #[arg(long, default_value_t = 1000)]
+        checks: u64,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Measure the ticket API of a running server: create, get, list, search.
     Run {
         /// The server, on a loopback address only.
@@ -167,6 +190,22 @@ fn real_main(cli: Cli) -> anyhow::Result<()> {
                 opsdesk_bench::cmdb::CmdbConfig { database_url, cis, relationships, queries, depth, inventory, seed };
             let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
             let report = rt.block_on(opsdesk_bench::cmdb::cmdb(&cfg))?;
+            println!("{}", serde_json::to_string_pretty(&report)?);
+            Ok(())
+        }
+        Command::Changes { database_url, cis, relationships, changes, per_month, checks, seed, out } => {
+            let cfg = opsdesk_bench::changes::ChangesConfig {
+                database_url,
+                cis,
+                relationships,
+                changes,
+                per_month,
+                checks,
+                seed,
+                out,
+            };
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+            let report = rt.block_on(opsdesk_bench::changes::changes(&cfg))?;
             println!("{}", serde_json::to_string_pretty(&report)?);
             Ok(())
         }

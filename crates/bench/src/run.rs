@@ -6,6 +6,7 @@
 use crate::report::{self, Memory, ScenarioReport};
 use crate::words;
 use anyhow::Context;
+use opsdesk_domain::ticket::{Kind, TicketNumber};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use reqwest::header::{HeaderMap, HeaderValue, AUTHORIZATION};
@@ -46,11 +47,23 @@ pub enum Scenario {
     PageQueue,
     /// The agent console's ticket page of a random incident, as HTML.
     PageTicket,
+    /// The conflicts of a random change (`GET /api/v1/changes/{id}/conflicts`), as JSON.
+    ChangeConflicts,
+    /// The change calendar's month page of the next month, as HTML.
+    PageChangeCalendar,
 }
 
 impl Scenario {
-    pub const ALL: [Scenario; 6] =
-        [Scenario::Create, Scenario::Get, Scenario::List, Scenario::Search, Scenario::PageQueue, Scenario::PageTicket];
+    pub const ALL: [Scenario; 8] = [
+        Scenario::Create,
+        Scenario::Get,
+        Scenario::List,
+        Scenario::Search,
+        Scenario::PageQueue,
+        Scenario::PageTicket,
+        Scenario::ChangeConflicts,
+        Scenario::PageChangeCalendar,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -60,6 +73,8 @@ impl Scenario {
             Scenario::Search => "search",
             Scenario::PageQueue => "page_queue",
             Scenario::PageTicket => "page_ticket",
+            Scenario::ChangeConflicts => "change_conflicts",
+            Scenario::PageChangeCalendar => "page_change_calendar",
         }
     }
 
@@ -68,14 +83,15 @@ impl Scenario {
         raw.split(',')
             .map(|name| {
                 Scenario::ALL.into_iter().find(|s| s.name() == name.trim()).with_context(|| {
-                    format!("unknown scenario {name:?}: use create, get, list, search, page_queue, page_ticket")
+                    let names: Vec<&str> = Scenario::ALL.iter().map(|s| s.name()).collect();
+                    format!("unknown scenario {name:?}: use {}", names.join(", "))
                 })
             })
             .collect()
     }
 
     fn is_page(self) -> bool {
-        matches!(self, Scenario::PageQueue | Scenario::PageTicket)
+        matches!(self, Scenario::PageQueue | Scenario::PageTicket | Scenario::PageChangeCalendar)
     }
 
     fn expected(self) -> StatusCode {
@@ -132,6 +148,10 @@ struct Target {
     tickets: Url,
     group: String,
     incidents: i64,
+    /// The newest change's sequence number (changes 1 to it exist).
+    changes: i64,
+    /// The first day of next month: the month the calendar scenario shows.
+    next_month: String,
     /// Numbers of incidents the signed-in agent can open; `page_ticket` picks among them so that
     /// it measures rendered pages, not "not found" answers for other groups' tickets.
     visible_incidents: Vec<String>,
@@ -157,10 +177,32 @@ pub async fn run(cfg: &RunConfig) -> anyhow::Result<(Option<Memory>, Vec<Scenari
     let client = builder().default_headers(headers).build()?;
     let pages = builder().cookie_store(true).build()?;
     let tickets = cfg.base_url.join("/api/v1/tickets")?;
-    let mut target =
-        Target { client, pages, tickets, group: cfg.group.clone(), incidents: 0, visible_incidents: Vec::new() };
-    // Fails early, before any load, on a wrong token or an empty desk.
-    target.incidents = newest_incident(&target).await?;
+    let today = jiff::Zoned::now().date();
+    let next_month = today.first_of_month().checked_add(jiff::Span::new().months(1))?.to_string();
+    let mut target = Target {
+        client,
+        pages,
+        tickets,
+        group: cfg.group.clone(),
+        incidents: 0,
+        changes: 0,
+        next_month,
+        visible_incidents: Vec::new(),
+    };
+    // Fails early, before any load, on a wrong token or a desk without what a scenario needs.
+    target.incidents = newest(&target, Kind::Incident).await?;
+    target.changes = newest(&target, Kind::Change).await?;
+    for (needs, kind, n) in [
+        (Scenario::Get, Kind::Incident, target.incidents),
+        (Scenario::PageTicket, Kind::Incident, target.incidents),
+        (Scenario::ChangeConflicts, Kind::Change, target.changes),
+    ] {
+        anyhow::ensure!(
+            n > 0 || !cfg.scenarios.contains(&needs),
+            "the {} scenario needs a {kind}, and there are none: generate a data set first",
+            needs.name()
+        );
+    }
     if let Some((email, password)) = &cfg.sign_in {
         sign_in(&target.pages, &cfg.base_url, email, password).await?;
         if cfg.scenarios.contains(&Scenario::PageTicket) {
@@ -174,7 +216,7 @@ pub async fn run(cfg: &RunConfig) -> anyhow::Result<(Option<Memory>, Vec<Scenari
     for (n, scenario) in cfg.scenarios.iter().copied().enumerate() {
         if matches!(scenario, Scenario::Get | Scenario::PageTicket) && n > 0 {
             // Creates of an earlier scenario added incidents.
-            let incidents = newest_incident(&target).await?;
+            let incidents = newest(&target, Kind::Incident).await?;
             Arc::get_mut(&mut target).context("a finished scenario still holds the target")?.incidents = incidents;
         }
         if n > 0 {
@@ -232,24 +274,22 @@ async fn visible_incidents(target: &Target) -> anyhow::Result<Vec<String>> {
     Ok(numbers)
 }
 
-/// The sequence number of the newest incident (numbers 1 to it exist), which also checks that
-/// the token works before any load is sent.
-async fn newest_incident(target: &Target) -> anyhow::Result<i64> {
+/// The sequence number of the newest ticket of a kind (numbers 1 to it exist; 0 when there is
+/// none), which also checks that the token works before any load is sent.
+async fn newest(target: &Target, kind: Kind) -> anyhow::Result<i64> {
+    let q = format!("kind:{kind} sort:-number");
     let res = target
         .client
         .get(target.tickets.clone())
-        .query(&[("q", "kind:incident sort:-number"), ("limit", "1")])
+        .query(&[("q", q.as_str()), ("limit", "1")])
         .send()
         .await
         .context("the server does not answer")?;
     let status = res.status();
     let body: serde_json::Value = res.json().await.context("the ticket list is not JSON")?;
-    anyhow::ensure!(status == StatusCode::OK, "listing incidents answered {status}: {body}");
-    let number = body["items"][0]["number"].as_str().context("there are no incidents: generate a data set first")?;
-    number
-        .strip_prefix("INC-")
-        .and_then(|s| s.parse().ok())
-        .with_context(|| format!("unexpected ticket number {number:?}"))
+    anyhow::ensure!(status == StatusCode::OK, "listing {kind}s answered {status}: {body}");
+    let Some(number) = body["items"][0]["number"].as_str() else { return Ok(0) };
+    Ok(TicketNumber::parse(number).with_context(|| format!("unexpected ticket number {number:?}"))?.seq)
 }
 
 fn request(target: &Target, scenario: Scenario, rng: &mut StdRng, n: u64) -> reqwest::RequestBuilder {
@@ -292,6 +332,17 @@ fn request(target: &Target, scenario: Scenario, rng: &mut StdRng, n: u64) -> req
             let mut url = target.tickets.clone();
             url.set_path(&format!("/agent/tickets/{number}"));
             target.pages.get(url)
+        }
+        Scenario::ChangeConflicts => {
+            let seq = rng.gen_range(1..=target.changes.max(1));
+            let mut url = target.tickets.clone();
+            url.set_path(&format!("/api/v1/changes/CHG-{seq}/conflicts"));
+            c.get(url)
+        }
+        Scenario::PageChangeCalendar => {
+            let mut url = target.tickets.clone();
+            url.set_path("/agent/changes");
+            target.pages.get(url).query(&[("view", "month"), ("at", target.next_month.as_str())])
         }
     }
 }

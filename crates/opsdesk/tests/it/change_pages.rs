@@ -93,3 +93,22 @@ both_backends! {
         assert!(html.contains("id=\"nav-changes\""), "the nav links the calendar");
     }
 }
+
+both_backends! {
+    async fn a_busy_day_of_the_month_lists_six_changes_and_links_its_week_for_the_rest(db: TestDb) {
+        let server = db.start().await;
+        let (admin, api) = server.user("admin").await;
+        for n in 0..8 {
+            let r = api.post("/api/v1/tickets", json!({"kind": "change", "title": format!("Busy change {n}"),
+                "change": {"type": "normal", "planned_start": "2027-04-14T08:00:00Z", "planned_end": "2027-04-14T09:00:00Z"}})).await;
+            assert_eq!(r.status, 201, "{:?}", r.body);
+        }
+        let web = session_with(&server, &admin.email, PASSWORD).await;
+        let (status, html) = page(&web, "/agent/changes?view=month&at=2027-04-01").await;
+        assert_eq!(status, 200, "{html}");
+        assert_eq!(html.matches("class=\"cal-entry\"").count(), 6, "{html}");
+        assert!(html.contains("view=week&amp;at=2027-04-14&amp;q=\">2 more</a>"), "{html}");
+        let (_, html) = page(&web, "/agent/changes?view=week&at=2027-04-14").await;
+        assert_eq!(html.matches("class=\"cal-entry\"").count(), 8, "the week shows them all: {html}");
+    }
+}

@@ -45,11 +45,19 @@ pub struct Entry {
 }
 
 pub struct Day {
+    /// `YYYY-MM-DD`, for the link to the day's week.
+    pub date: String,
     pub label: String,
     pub in_period: bool,
     pub blackout: bool,
     pub entries: Vec<Entry>,
+    /// Changes of the day beyond those shown (the month grid shows [`MONTH_DAY_ENTRIES`]).
+    pub more: usize,
 }
+
+/// A day of the month grid lists this many changes, then links to its week for the rest: a
+/// busy month (thousands of changes) stays a page one can read and load quickly.
+const MONTH_DAY_ENTRIES: usize = 6;
 
 #[derive(Template, WebTemplate)]
 #[template(path = "agent/changes.html")]
@@ -138,15 +146,16 @@ async fn render(s: &WebState, auth: &opsdesk_app::auth::Authenticated, p: Params
                 let (from, until) = (day.to_zoned(tz.clone()).ok(), (day + 1.days()).to_zoned(tz.clone()).ok());
                 let (Some(from), Some(until)) = (from, until) else { break };
                 let (from, until) = (from.timestamp(), until.timestamp());
+                let limit = if view == "month" { MONTH_DAY_ENTRIES } else { usize::MAX };
+                let on_day: Vec<&CalendarItemView> =
+                    items.iter().filter(|c| c.planned_start.0 < until && c.planned_end.0 > from).collect();
                 week.push(Day {
+                    date: day.to_string(),
                     label: day.strftime("%a %-d").to_string(),
                     in_period: day >= start && day < end,
                     blackout: blackouts.iter().any(|b| b.from.0 < until && b.until.0 > from),
-                    entries: items
-                        .iter()
-                        .filter(|c| c.planned_start.0 < until && c.planned_end.0 > from)
-                        .map(|c| entry(c, &zone))
-                        .collect(),
+                    entries: on_day.iter().take(limit).map(|c| entry(c, &zone)).collect(),
+                    more: on_day.len().saturating_sub(limit),
                 });
                 day += 1.days();
             }
@@ -162,7 +171,7 @@ async fn render(s: &WebState, auth: &opsdesk_app::auth::Authenticated, p: Params
         prev: prev.to_string(),
         next: next.to_string(),
         weeks,
-        list: items.iter().map(|c| entry(c, &zone)).collect(),
+        list: if view == "list" { items.iter().map(|c| entry(c, &zone)).collect() } else { Vec::new() },
         blackouts: blackouts
             .iter()
             .map(|b| format!("{}: {} to {}", b.name, local(b.from, &zone), local(b.until, &zone)))

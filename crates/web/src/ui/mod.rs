@@ -21,6 +21,7 @@ mod agent_process;
 mod agent_sla;
 mod agent_ticket;
 mod agent_ticket_cis;
+mod approval_change;
 mod approvals;
 mod changes_calendar;
 mod ci_maintenance;

@@ -98,7 +98,7 @@ impl App {
         let template = self.create_change_template(&system, template).await?.id;
 
         let now = Ts::now().micros();
-        // Next week's Tuesday-ish night at 22:00 UTC, whatever the day today.
+        // A week from today, at 22:00 UTC.
         let next_week = (now / DAY + 7) * DAY + 22 * HOUR;
         let year = Ts::now().0.to_zoned(jiff::tz::TimeZone::UTC).year();
         let freeze: jiff::Timestamp = format!("{year}-12-20T00:00:00Z")

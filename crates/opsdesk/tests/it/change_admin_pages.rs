@@ -5,6 +5,7 @@
 
 use crate::both_backends;
 use crate::helpers::*;
+use opsdesk_app::approvals::MailPurpose;
 use opsdesk_app::changes::{ChangeInput, OverrideInput};
 use opsdesk_app::cmdb::CiInput;
 use opsdesk_app::tickets::{CreateTicket, TransitionInput};
@@ -240,6 +241,18 @@ both_backends! {
         assert!(html.contains(&format!("id=\"cab-conflicts-{approval}\"")) && html.contains(&first) && html.contains("overridden"), "{html}");
         assert!(html.contains(&format!("id=\"cab-override-{approval}\">Conflicts overridden: {}", esc("vendor <slot>"))), "{html}");
         assert!(html.contains(&esc("Reboot <the> db")), "{html}");
+
+        // The signed link of the approval mail shows the same, to a reader not signed in.
+        crate::mail::set_desk_address(server.app(), "hold").await;
+        let stage = server.app().db.approval_record(approval).await.expect("record").stages[0].id;
+        let mail = server.app().compose_approval_mail(stage, member.id, MailPurpose::Request, "test").await;
+        let text = opsdesk_mail::InboundMail::parse(&mail.expect("composed").expect("a mail").raw).text;
+        let at = text.find("/approvals/link/").expect("a link in the mail");
+        let link: String = text[at..].chars().take_while(|c| !c.is_whitespace()).collect();
+        let (status, html) = page(&server.anonymous(), &link).await;
+        assert_eq!(status, 200, "{html}");
+        assert!(html.contains("id=\"cab-risk-link\">low (") && html.contains("id=\"cab-conflicts-link\""), "{html}");
+        assert!(html.contains("<dd id=\"cab-cis-link\">db-prod-01</dd>"), "no CI links for a reader not signed in: {html}");
     }
 
     async fn the_demo_desk_has_changes_for_the_calendar_and_the_cab(db: TestDb) {

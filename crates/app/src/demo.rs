@@ -1,5 +1,6 @@
 //! A realistic demo desk, the same every time: organisations, resolver groups, and people in
-//! each role with known passwords. Seeding is idempotent: running it again changes nothing.
+//! each role with known passwords; tickets, articles and change management. Seeding is
+//! idempotent: running it again changes nothing.
 
 use crate::groups::{CreateGroup, CreateOrganization};
 use crate::users::CreateUser;
@@ -15,7 +16,7 @@ pub struct DemoLogin {
 }
 
 /// How many tickets the demo desk has.
-pub const DEMO_TICKET_COUNT: usize = crate::demo_tickets::DEMO_TICKETS;
+pub const DEMO_TICKET_COUNT: usize = crate::demo_tickets::DEMO_TICKETS + crate::demo_changes::DEMO_CHANGE_TICKETS;
 
 pub const DEMO_LOGINS: [DemoLogin; 3] = [
     DemoLogin { role: "admin", email: "admin@opsdesk.test", password: "opsdesk-admin" },
@@ -131,6 +132,9 @@ impl App {
         self.seed_demo_tickets(&requesters, &agents_by_group).await?;
         let owner = self.db.user_by_email(DEMO_LOGINS[1].email).await?.map(|u| u.id);
         self.seed_demo_articles(owner).await?;
+        if let (Some(admin), Some(agent)) = (self.db.user_by_email(DEMO_LOGINS[0].email).await?, owner) {
+            self.seed_demo_changes(admin.id, agent).await?;
+        }
         Ok(true)
     }
 }

@@ -9,6 +9,7 @@ pub mod auth;
 pub mod changes;
 pub mod cmdb;
 pub mod demo;
+mod demo_changes;
 mod demo_kb;
 mod demo_tickets;
 mod error;

@@ -54,6 +54,8 @@ pub struct LinkPage {
     pub stages: usize,
     /// After a POST: what was decided.
     pub decided: Option<Decision>,
+    /// The change being decided, while the link is usable (the CAB decides from the page).
+    pub change: Option<crate::changes::ChangeView>,
 }
 
 impl LinkPage {
@@ -66,6 +68,7 @@ impl LinkPage {
             stage: 0,
             stages: 0,
             decided: None,
+            change: None,
         }
     }
 }
@@ -93,6 +96,10 @@ impl App {
         let position = rec.stages.iter().position(|s| s.id == link.stage_id).unwrap_or(0);
         let check =
             if decided.is_some() { LinkCheck::Usable } else { self.check_link(link, &rec, viewer, now).await? };
+        // Only the link's approver, before deciding, needs the change; a refused link shows no more
+        // than its ticket's number and title.
+        let change =
+            if check == LinkCheck::Usable && decided.is_none() { self.subject_change(&rec).await? } else { None };
         Ok(LinkPage {
             check,
             ticket_number: ticket.number,
@@ -101,6 +108,7 @@ impl App {
             stage: position + 1,
             stages: rec.stages.len(),
             decided,
+            change,
         })
     }
 
@@ -161,12 +169,14 @@ impl App {
             drop(tx);
             return self.link_page(&link, viewer, now, None).await.map(|mut p| {
                 p.check = check;
+                p.change = None;
                 p
             });
         }
         if !tx.use_approval_link(&hash, now).await? {
             drop(tx);
-            return Ok(LinkPage { check: LinkCheck::Used, ..self.link_page(&link, viewer, now, None).await? });
+            let page = self.link_page(&link, viewer, now, None).await?;
+            return Ok(LinkPage { check: LinkCheck::Used, change: None, ..page });
         }
         let user_id = viewer.unwrap_or(link.approver_id);
         let (actor, _) = self.actor_for(user_id).await.map_err(|_| AppError::Forbidden)?;

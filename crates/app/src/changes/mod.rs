@@ -3,6 +3,7 @@
 //! risk class; the change calendar and its iCalendar feed; templates, blackouts, maintenance
 //! windows and questionnaires; the change reports.
 
+mod cab;
 mod calendar;
 mod conflicts;
 mod create;

@@ -12,6 +12,7 @@ mod approvals_pages;
 mod browser;
 mod browser_approvals;
 mod browser_cmdb;
+mod change_admin_pages;
 mod change_pages;
 mod changes;
 mod cli;

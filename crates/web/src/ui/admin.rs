@@ -38,6 +38,10 @@ pub fn router() -> Router<WebState> {
         .merge(super::admin_calendars::router())
         .merge(super::admin_policies::router())
         .merge(super::admin_cmdb::router())
+        .merge(super::admin_change_templates::router())
+        .merge(super::admin_blackouts::router())
+        .merge(super::admin_questionnaire::router())
+        .merge(super::admin_cab_policies::router())
 }
 
 /// The confirmation shown after a successful change (`?ok=` carries a fixed code, never text).

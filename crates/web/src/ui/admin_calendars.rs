@@ -17,6 +17,7 @@ use axum_extra::extract::CookieJar;
 use opsdesk_app::auth::Authenticated;
 use opsdesk_app::sla::{CalendarInput, CalendarView, BUILTIN_CALENDAR_ID};
 use opsdesk_app::AppError;
+use opsdesk_domain::sla::CalendarSpec;
 use std::collections::BTreeMap;
 
 pub fn router() -> Router<WebState> {
@@ -54,17 +55,22 @@ struct ListPage {
 }
 
 fn summary(c: &CalendarView) -> String {
-    if c.spec.twenty_four_seven {
+    spec_summary(&c.spec)
+}
+
+/// A calendar's week and holidays in one line: "Mon 09:00-17:00 · Tue ...; 2 holidays".
+pub fn spec_summary(spec: &CalendarSpec) -> String {
+    if spec.twenty_four_seven {
         return "24x7".into();
     }
     let days: Vec<String> = DAYS
         .iter()
         .filter_map(|(k, label)| {
-            let v = c.spec.hours.get(*k).filter(|v| !v.is_empty())?;
+            let v = spec.hours.get(*k).filter(|v| !v.is_empty())?;
             Some(format!("{} {}", &label[..3], v.join(", ")))
         })
         .collect();
-    let holidays = match c.spec.holidays.len() {
+    let holidays = match spec.holidays.len() {
         0 => String::new(),
         1 => "; 1 holiday".into(),
         n => format!("; {n} holidays"),
@@ -119,15 +125,7 @@ impl CalendarForm {
             name: String::new(),
             time_zone: "UTC".into(),
             twenty_four_seven: false,
-            days: DAYS
-                .iter()
-                .map(|(key, label)| DayRow {
-                    key,
-                    label,
-                    field: format!("hours.{key}"),
-                    value: if matches!(*key, "sat" | "sun") { String::new() } else { "09:00-17:00".into() },
-                })
-                .collect(),
+            days: day_rows(|key| if matches!(key, "sat" | "sun") { String::new() } else { "09:00-17:00".into() }),
             holidays: String::new(),
         }
     }
@@ -138,15 +136,7 @@ impl CalendarForm {
             name: c.name.clone(),
             time_zone: c.spec.time_zone.clone(),
             twenty_four_seven: c.spec.twenty_four_seven,
-            days: DAYS
-                .iter()
-                .map(|(key, label)| DayRow {
-                    key,
-                    label,
-                    field: format!("hours.{key}"),
-                    value: c.spec.hours.get(*key).map(|v| v.join(", ")).unwrap_or_default(),
-                })
-                .collect(),
+            days: day_rows(|key| c.spec.hours.get(key).map(|v| v.join(", ")).unwrap_or_default()),
             holidays: c.spec.holidays.join("\n"),
         }
     }
@@ -157,35 +147,33 @@ impl CalendarForm {
             name: f.raw("name").into(),
             time_zone: f.raw("time_zone").into(),
             twenty_four_seven: f.has("twenty_four_seven"),
-            days: DAYS
-                .iter()
-                .map(|(key, label)| DayRow {
-                    key,
-                    label,
-                    field: format!("hours.{key}"),
-                    value: f.raw(&format!("hours.{key}")).into(),
-                })
-                .collect(),
+            days: day_rows(|key| f.raw(&format!("hours.{key}")).into()),
             holidays: f.raw("holidays").into(),
         }
     }
 
     fn input(&self) -> CalendarInput {
-        let mut hours = BTreeMap::new();
-        for d in &self.days {
-            let intervals = split_list(&d.value);
-            if !intervals.is_empty() {
-                hours.insert(d.key.to_string(), intervals);
-            }
-        }
         CalendarInput {
             name: self.name.clone(),
             time_zone: self.time_zone.trim().to_string(),
-            hours,
+            hours: hours_of(&self.days),
             holidays: split_list(&self.holidays),
             twenty_four_seven: self.twenty_four_seven,
         }
     }
+}
+
+/// A row per weekday, its intervals from `value` (given the day's key, `mon` ... `sun`).
+pub fn day_rows(value: impl Fn(&str) -> String) -> Vec<DayRow> {
+    DAYS.iter().map(|(key, label)| DayRow { key, label, field: format!("hours.{key}"), value: value(key) }).collect()
+}
+
+/// The typed rows as a calendar's hours; days left empty are left out.
+pub fn hours_of(days: &[DayRow]) -> BTreeMap<String, Vec<String>> {
+    days.iter()
+        .map(|d| (d.key.to_string(), split_list(&d.value)))
+        .filter(|(_, intervals)| !intervals.is_empty())
+        .collect()
 }
 
 /// Items separated by commas, semicolons or line breaks, trimmed, empty ones dropped.

@@ -2,6 +2,7 @@
 //! approve/reject forms) and the pages behind signed email links: a GET only shows what would
 //! be decided (mail scanners prefetch links), a POST decides once.
 
+use super::approval_change::CabChange;
 use super::{app_error, describe, error_page, signed_in, FormPost, Nav};
 use crate::extract::{check_same_origin, SESSION_COOKIE};
 use crate::WebState;
@@ -36,6 +37,8 @@ struct Waiting {
     rule: String,
     /// Approvers the user decides for besides themselves (delegations).
     on_behalf: String,
+    /// The change decided, for a change's CAB.
+    change: Option<CabChange>,
 }
 
 #[derive(Template, WebTemplate)]
@@ -84,6 +87,7 @@ fn waiting_row(a: &ApprovalView, me: i64, agent: bool) -> Waiting {
         stages: a.stages.len(),
         rule: stage.map(|s| rule_label(&s.rule)).unwrap_or_default(),
         on_behalf: if i_approve { String::new() } else { on_behalf },
+        change: None,
     }
 }
 
@@ -102,7 +106,18 @@ async fn waiting(
         Ok(f) => f,
         Err(e) => return app_error(Some(nav), e),
     };
-    let rows = found.iter().map(|a| waiting_row(a, auth.user.id, nav.agent)).collect();
+    let mut rows = Vec::new();
+    for a in &found {
+        let mut row = waiting_row(a, auth.user.id, nav.agent);
+        row.change = match s.app.approval_change(&auth.actor, a.id).await {
+            Ok(c) => c.map(|c| CabChange::of(&c, &auth.user.time_zone)),
+            Err(e) => {
+                tracing::warn!(error = %e, approval = a.id, "the Approvals page shows no change");
+                None
+            }
+        };
+        rows.push(row);
+    }
     let notice = match q.ok().and_then(|q| q.0.done).as_deref() {
         Some("approve") => Some("Approved. Thank you."),
         Some("reject") => Some("Rejected. The requester's ticket shows your comment."),
@@ -144,6 +159,7 @@ struct LinkTemplate {
     stage: usize,
     stages: usize,
     decided: Option<&'static str>,
+    change: Option<CabChange>,
 }
 
 fn render_link(p: LinkPage) -> Response {
@@ -162,6 +178,8 @@ fn render_link(p: LinkPage) -> Response {
         approver: p.approver_name,
         stage: p.stage,
         stages: p.stages,
+        // The link's reader may not be signed in: times in UTC.
+        change: p.change.as_ref().map(|c| CabChange::of(c, "UTC")),
         decided: p
             .decided
             .map(|d| if d == opsdesk_domain::approval::Decision::Approve { "approved" } else { "rejected" }),

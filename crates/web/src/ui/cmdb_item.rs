@@ -119,6 +119,7 @@ struct CiPage {
     form: EditForm,
     stale: Option<EditForm>,
     errors: FieldErrors,
+    maintenance: Option<super::ci_maintenance::MaintenanceCard>,
     node_w: i64,
     node_h: i64,
 }
@@ -238,6 +239,7 @@ async fn render(s: &WebState, auth: &Authenticated, id: i64, view: ViewQuery, ou
     let history =
         app.ci_history(actor, id).await.unwrap_or_default().iter().rev().map(|h| history_row(id, h)).collect();
     let tickets = app.ci_tickets(actor, id).await.unwrap_or_default();
+    let maintenance = super::ci_maintenance::MaintenanceCard::of(s, actor, id, &auth.user.time_zone).await;
     let form = EditForm {
         version: ci.version,
         name: ci.name.clone(),
@@ -297,6 +299,7 @@ async fn render(s: &WebState, auth: &Authenticated, id: i64, view: ViewQuery, ou
         form: out.form.unwrap_or(form),
         stale: out.stale,
         errors: out.errors,
+        maintenance,
         node_w: NODE_W,
         node_h: NODE_H,
         ci,

@@ -4,11 +4,15 @@
 //! and the session's CSRF token before a handler runs. Assets are embedded in the binary.
 
 mod admin;
+mod admin_blackouts;
+mod admin_cab_policies;
 mod admin_calendars;
+mod admin_change_templates;
 mod admin_cmdb;
 mod admin_desk;
 mod admin_mail;
 mod admin_policies;
+mod admin_questionnaire;
 mod agent;
 mod agent_change;
 mod agent_mail;
@@ -17,8 +21,10 @@ mod agent_process;
 mod agent_sla;
 mod agent_ticket;
 mod agent_ticket_cis;
+mod approval_change;
 mod approvals;
 mod changes_calendar;
+mod ci_maintenance;
 mod cmdb;
 mod cmdb_form;
 mod cmdb_graph;
@@ -64,6 +70,7 @@ pub fn router() -> Router<WebState> {
         .merge(kb::router())
         .merge(approvals::router())
         .merge(cmdb::router())
+        .merge(ci_maintenance::router())
 }
 
 async fn js() -> impl IntoResponse {

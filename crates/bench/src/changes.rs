@@ -111,7 +111,7 @@ pub async fn changes(cfg: &ChangesConfig) -> anyhow::Result<serde_json::Value> {
                 organization_id: requester.organization_id,
                 shared_with_organization: false,
                 group_id: Some(group.id),
-                assignee_id: Some(desk.agent_of(&mut rng, Some(0))),
+                assignee_id: Some(desk.agent_of(&mut rng, None)),
                 custom_fields: "{}".into(),
                 external_id: None,
                 version: 1,

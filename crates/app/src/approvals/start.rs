@@ -20,9 +20,11 @@ pub(crate) struct ResolvedStage {
     pub approvers: Vec<(i64, String)>,
 }
 
-/// Resolves each stage's references against committed users and groups. Inactive people are
-/// left out; a stage with nobody left, or whose rule needs more people than it has, is a
-/// field error when `strict`, and dropped otherwise (templates).
+/// Resolves each stage's references against committed users and groups. A user or group that
+/// does not exist is always a field error (a misspelt approver would leave changes waiting on
+/// nobody); inactive people are left out; a stage with nobody left, or whose rule needs more
+/// people than it has, is a field error when `strict`, and dropped otherwise (policies, whose
+/// groups may gain members before an approval starts).
 pub(crate) async fn resolve(
     tx: &mut Tx,
     spec: &ApprovalSpec,
@@ -102,7 +104,7 @@ pub(crate) async fn resolve(
         }
         out.push(ResolvedStage { rule: s.rule, approvers: people });
     }
-    if strict && !errors.is_empty() {
+    if !errors.is_empty() {
         return Err(Invalid(errors).into());
     }
     Ok(out)

@@ -19,6 +19,8 @@ use std::collections::HashMap;
 pub const CONFLICT_DEPTH: u32 = 2;
 /// How far downstream the business services a change touches are looked for.
 pub const SERVICE_DEPTH: u32 = 5;
+/// The ranges (days from the change's start) the next free window is looked for in, in turn.
+const NEXT_FREE_RANGES_DAYS: [i64; 2] = [14, 400];
 /// At most this many overlapping changes are read for one check.
 const OVERLAP_LIMIT: i64 = 2_000;
 
@@ -163,7 +165,7 @@ pub(crate) async fn scan(r: &mut Reader<'_>, ticket: &Ticket, change: &ChangeRow
         let name = reach.cis.iter().find(|(id, _)| *id == ci).map(|(_, n)| n.clone()).unwrap_or_default();
         maintenance.push((ci, name, calendar(&spec)?));
     }
-    let mut scan = ConflictScan {
+    let scan = ConflictScan {
         window,
         cis: &reach.cis,
         neighbours: &reach.neighbours,
@@ -177,17 +179,26 @@ pub(crate) async fn scan(r: &mut Reader<'_>, ticket: &Ticket, change: &ChangeRow
     if conflicts.is_empty() {
         return Ok(Scan { window: Some(window), conflicts, next_free: None });
     }
-    // The next free window: everything that could block the change from its start on.
+    // The next free window: what could block the change from its start on, read for a
+    // fortnight first (where a free window usually is) and for the whole search only when
+    // that finds none, so that a busy assignee's year of changes is rarely read.
     let linked: Vec<i64> = ours.iter().copied().chain(reach.neighbours.keys().copied()).collect();
-    let rows = r.changes_blocking(&linked, ticket.assignee_id, from, HOLDING_STATUSES, 10 * OVERLAP_LIMIT).await?;
-    let ids: Vec<i64> = rows.iter().map(|o| o.ticket_id).collect();
-    let cis = r.change_cis(&ids).await?;
-    let later = others(rows, &cis, ticket.id);
-    let horizon = Ts(window.start + jiff::SignedDuration::from_hours(24 * 400));
-    let all_blackouts: Vec<Blackout> = r.blackouts_overlapping(from, horizon).await?.iter().map(blackout).collect();
-    scan.others = &later;
-    scan.blackouts = &all_blackouts;
-    let next_free = scan.next_free_window();
+    let mut next_free = None;
+    for days in NEXT_FREE_RANGES_DAYS {
+        let until = Ts(window.start + jiff::SignedDuration::from_hours(24 * days));
+        let rows = r
+            .changes_blocking(&linked, ticket.assignee_id, (from, until), HOLDING_STATUSES, 10 * OVERLAP_LIMIT)
+            .await?;
+        let ids: Vec<i64> = rows.iter().map(|o| o.ticket_id).collect();
+        let cis = r.change_cis(&ids).await?;
+        let later = others(rows, &cis, ticket.id);
+        let all_blackouts: Vec<Blackout> = r.blackouts_overlapping(from, until).await?.iter().map(blackout).collect();
+        let search = ConflictScan { others: &later, blackouts: &all_blackouts, ..scan };
+        next_free = search.next_free_window(until.0);
+        if next_free.is_some() {
+            break;
+        }
+    }
     Ok(Scan { window: Some(window), conflicts, next_free })
 }
 

@@ -233,10 +233,10 @@ impl ConflictScan<'_> {
         out
     }
 
-    /// The next window of the same length, at or after ours, with no conflict; the caller
-    /// gives `others` for the whole search range.
-    pub fn next_free_window(&self) -> Option<Window> {
+    /// The next window of the same length, at or after ours, with no conflict, ending by
+    /// `known_until`: the caller gives `others` and `blackouts` that start before it.
+    pub fn next_free_window(&self, known_until: jiff::Timestamp) -> Option<Window> {
         let cals: Vec<&BusinessCalendar> = self.maintenance.iter().map(|(_, _, c)| c).collect();
-        super::schedule::next_free_window(self.window, &self.blockers(), &cals)
+        super::schedule::next_free_window(self.window, &self.blockers(), &cals, known_until)
     }
 }

@@ -42,12 +42,19 @@ impl Window {
 
 /// The earliest window as long as `wanted`, starting at or after its start, that overlaps no
 /// `busy` window and lies inside every calendar of `within` (the maintenance windows of the
-/// affected CIs). `None` when there is none in the next year.
-pub fn next_free_window(wanted: Window, busy: &[Window], within: &[&BusinessCalendar]) -> Option<Window> {
+/// affected CIs), and ends by `known_until`: `busy` holds every window that starts before it,
+/// so only a window ending by then is known to be free. `None` when there is none before
+/// `known_until` or in the next year.
+pub fn next_free_window(
+    wanted: Window,
+    busy: &[Window],
+    within: &[&BusinessCalendar],
+    known_until: Timestamp,
+) -> Option<Window> {
     let horizon = wanted.start + SignedDuration::from_hours(24 * SEARCH_DAYS);
     let mut candidate = wanted;
     for _ in 0..MAX_STEPS {
-        if candidate.start > horizon {
+        if candidate.start > horizon || candidate.end > known_until {
             return None;
         }
         // The latest instant a blocker says the window may start at; none when it is free.

@@ -148,12 +148,12 @@ fn the_next_free_window_avoids_blockers_and_fits_maintenance() {
     f.maintenance.push((1, "db".into(), saturday_nights()));
     f.others.push(other(10, win("2026-12-12T22:00Z", "2026-12-13T01:00Z"), vec![1], None));
     let wanted = win("2026-12-12T22:00Z", "2026-12-13T00:00Z");
-    let free = f.scan_of(wanted).next_free_window().unwrap();
+    let free = f.scan_of(wanted).next_free_window(jiff::Timestamp::MAX).unwrap();
     assert_eq!(free, win("2026-12-13T01:00Z", "2026-12-13T03:00Z"));
     assert!(f.scan(free).is_empty());
     // A window longer than the rest of the night moves to the next Saturday.
     let long = win("2026-12-13T01:00Z", "2026-12-13T07:00Z");
-    let free = f.scan_of(long).next_free_window().unwrap();
+    let free = f.scan_of(long).next_free_window(jiff::Timestamp::MAX).unwrap();
     assert_eq!(free, win("2026-12-19T22:00Z", "2026-12-20T04:00Z"));
 }
 

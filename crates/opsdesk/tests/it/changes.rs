@@ -235,6 +235,13 @@ both_backends! {
         let (_, admin) = server.user("admin").await;
         let (cab_user, cab) = server.user("agent").await;
         let g = graph(&admin).await;
+        // A misspelt approver is refused rather than leaving changes waiting on nobody.
+        let policy = admin.send(reqwest::Method::PUT, "/api/v1/changes/approval-policies", Some(json!({
+            "name": "CAB", "type": "normal", "stages": [{"approvers": {"users": ["nobody@example.test"], "groups": ["No such CAB"]}, "rule": "all"}]
+        }))).await;
+        assert_eq!(policy.status, 422, "{:?}", policy.body);
+        let fields: Vec<&str> = policy.body["errors"].as_array().expect("errors").iter().filter_map(|e| e["field"].as_str()).collect();
+        assert_eq!(fields, ["stages[0].approvers.users[0]", "stages[0].approvers.groups[0]"], "{:?}", policy.body);
         let policy = admin.send(reqwest::Method::PUT, "/api/v1/changes/approval-policies", Some(json!({
             "name": "CAB", "type": "normal", "stages": [{"approvers": {"users": [cab_user.id]}, "rule": "all"}]
         }))).await;

@@ -95,26 +95,33 @@ impl Reader<'_> {
         Ok(on_reader!(self, |c| sqlx::query_as(&sql).bind(lower).bind(to).bind(from).bind(limit).fetch_all(c).await?))
     }
 
-    /// Changes holding a window that ends after `from` and that name one of `cis` as
-    /// affected or are assigned to `assignee`: what can block a change whenever it moves.
+    /// Changes holding a window that ends after `from` and starts before `to`, and that name
+    /// one of `cis` as affected or are assigned to `assignee`: what can block a change moving
+    /// within that range. Two indexed selects (by CI, by assignee) rather than one condition
+    /// with OR, which would read every change that ends after `from`.
     pub async fn changes_blocking(
         &mut self,
         cis: &[i64],
         assignee: Option<i64>,
-        from: Ts,
+        (from, to): (Ts, Ts),
         statuses: &str,
         limit: i64,
     ) -> Result<Vec<ScheduledChange>> {
-        let by_ci = naming_cis(cis);
-        let by_assignee = match assignee {
-            Some(a) => format!("t.assignee_id = {a}"),
-            None => "0 = 1".to_string(),
-        };
-        let sql = format!(
-            "{SCHEDULED_SELECT} WHERE c.planned_end > $1 AND ({by_ci} OR {by_assignee}) \
-             AND t.status IN ({statuses}) ORDER BY c.planned_start, c.ticket_id LIMIT $2"
-        );
-        Ok(on_reader!(self, |c| sqlx::query_as(&sql).persistent(false).bind(from).bind(limit).fetch_all(c).await?))
+        let range = format!("c.planned_end > $1 AND c.planned_start < $2 AND t.status IN ({statuses})");
+        let mut sql = format!("{SCHEDULED_SELECT} WHERE {} AND {range}", naming_cis(cis));
+        if let Some(a) = assignee {
+            sql.push_str(&format!(
+                " UNION {SCHEDULED_SELECT} WHERE t.assignee_id = {a} AND t.is_open = TRUE AND {range}"
+            ));
+        }
+        sql.push_str(" ORDER BY planned_start, ticket_id LIMIT $3");
+        Ok(on_reader!(self, |c| sqlx::query_as(&sql)
+            .persistent(false)
+            .bind(from)
+            .bind(to)
+            .bind(limit)
+            .fetch_all(c)
+            .await?))
     }
 
     /// The affected CIs of each of `tickets`: (ticket, CI).

@@ -203,7 +203,13 @@ fn answers_are_checked_against_the_questions() {
 }
 
 fn change_facts(t: ChangeType, class: RiskClass) -> ChangeFacts {
-    ChangeFacts { change_type: t, risk_class: class, scheduled: true, open_conflicts: Vec::new() }
+    ChangeFacts {
+        change_type: t,
+        risk_class: class,
+        scheduled: true,
+        open_conflicts: Vec::new(),
+        caused_incidents: Vec::new(),
+    }
 }
 
 fn guards(from: Status, to: Status, c: ChangeFacts, approval: Option<ApprovalFact>) -> Vec<&'static str> {

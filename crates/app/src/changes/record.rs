@@ -4,6 +4,7 @@
 
 use super::scan::{self, Reach};
 use super::views::{ChangeCiView, ChangeView, OverrideView, RiskView};
+use crate::tickets::transition::{CAUSED_BY, FIXES};
 use crate::tickets::{Ref, TicketView};
 use crate::{emit, App, AppError, Result};
 use opsdesk_domain::change::risk::{assess, HistoryFacts, ImpactFacts, Questionnaire};
@@ -188,6 +189,8 @@ impl App {
         let scan = scan::scan(&mut r, t, &row).await?;
         let cis = r.affected_cis(t.id).await?;
         let covered = scan::override_keys(&row);
+        let fixes = r.linked_tickets(t.id, FIXES, true).await?;
+        let caused = r.linked_tickets(t.id, CAUSED_BY, false).await?;
         Ok(Some(ChangeView {
             change_type: change_type(&row)?.as_str(),
             template_id: row.template_id,
@@ -209,6 +212,10 @@ impl App {
                 at: row.override_at,
             }),
             next_free_window: scan.next_free.map(Into::into),
+            fixes: fixes.into_iter().map(Into::into).collect(),
+            caused_incident_count: caused.len(),
+            flagged_for_review: !caused.is_empty(),
+            caused_incidents: caused.into_iter().map(Into::into).collect(),
         }))
     }
 

@@ -56,6 +56,16 @@ pub struct ScheduledChange {
     pub planned_end: Ts,
 }
 
+/// A ticket at the other end of a link, as a change's record names it.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct LinkedTicket {
+    pub id: i64,
+    pub number: String,
+    pub title: String,
+    pub kind: String,
+    pub status: String,
+}
+
 /// A past change as the risk history and the reports see it.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct FinishedChange {

@@ -14,6 +14,7 @@ mod browser_approvals;
 mod browser_cmdb;
 mod change_pages;
 mod changes;
+mod changes_links;
 mod cli;
 mod cmdb;
 mod cmdb_pages;

@@ -60,7 +60,7 @@ both_backends! {
         let l = created(link(&admin, &change, "fixes", &problem).await);
         assert_eq!(l["link_type"], "fixes");
         let ch = ok(admin.get(&format!("/api/v1/tickets/{change}")).await);
-        assert_eq!(numbers(&ch["change"]["fixes"]), [problem.clone()]);
+        assert_eq!(numbers(&ch["change"]["fixes"]), vec![problem.clone()]);
         assert_eq!(ch["change"]["fixes"][0]["kind"], "problem");
         assert_eq!(ch["change"]["flagged_for_review"], false);
         // The problem's timeline names the change as its fix.

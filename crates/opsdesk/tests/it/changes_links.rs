@@ -156,4 +156,31 @@ both_backends! {
         ok(admin.patch(&format!("/api/v1/tickets/{n}"), json!({"detail": {"incident_review": "an old app build pinned the old certificate"}})).await);
         ok(move_to(&admin, &n, "closed").await);
     }
+    async fn an_agent_sees_the_count_of_caused_incidents_but_only_the_titles_of_their_groups(db: TestDb) {
+        let server = db.start().await;
+        let (_, admin) = server.user("admin").await;
+        let (agent_user, agent) = server.user("agent").await;
+        let mut groups = Vec::new();
+        for name in ["Change Management", "Payroll Support"] {
+            groups.push(created(admin.post("/api/v1/groups", json!({"name": name})).await)["id"].as_i64().expect("group"));
+        }
+        let member = format!("/api/v1/groups/{}/members/{}", groups[0], agent_user.id);
+        assert_eq!(admin.send(reqwest::Method::PUT, &member, None).await.status, 204);
+        let n = ticket(&admin, "change", "Patch the payroll server").await;
+        ok(admin.patch(&format!("/api/v1/tickets/{n}"), json!({"group": groups[0]})).await);
+        let ours = ticket(&admin, "incident", "Change calendar slow").await;
+        let theirs = created(admin.post("/api/v1/tickets", json!({"kind": "incident", "title": "Salary of J. Doe wrong", "group": groups[1]})).await);
+        let theirs = number(&theirs);
+        ok(admin.patch(&format!("/api/v1/tickets/{ours}"), json!({"group": groups[0]})).await);
+        for inc in [&ours, &theirs] {
+            created(link(&admin, inc, "caused_by", &n).await);
+        }
+        let ch = &ok(agent.get(&format!("/api/v1/tickets/{n}")).await)["change"];
+        assert_eq!(numbers(&ch["caused_incidents"]), vec![ours.clone()]);
+        assert_eq!(ch["caused_incident_count"], 2);
+        assert_eq!(ch["flagged_for_review"], true);
+        assert!(!ch.to_string().contains("Salary"), "{ch}");
+        let all = &ok(admin.get(&format!("/api/v1/tickets/{n}")).await)["change"];
+        assert_eq!(numbers(&all["caused_incidents"]), vec![ours, theirs]);
+    }
 }

@@ -163,7 +163,8 @@ impl Reader<'_> {
         // (target_id, link_type) by its own index.
         let (here, there) = if outbound { ("source_id", "target_id") } else { ("target_id", "source_id") };
         let sql = format!(
-            "SELECT t.id, t.number, t.title, t.kind, t.status FROM ticket_links l JOIN tickets t ON t.id = l.{there} \
+            "SELECT t.id, t.number, t.title, t.kind, t.status, t.requester_id, t.organization_id, \
+             t.shared_with_organization, t.group_id, t.assignee_id FROM ticket_links l JOIN tickets t ON t.id = l.{there} \
              WHERE l.{here} = $1 AND l.link_type = $2 ORDER BY t.id"
         );
         Ok(on_reader!(self, |c| sqlx::query_as(&sql).bind(ticket).bind(link_type).fetch_all(c).await?))

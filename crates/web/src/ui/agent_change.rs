@@ -99,6 +99,8 @@ pub struct ChangeCard {
     pub questions: Vec<QuestionRow>,
     pub fixes: Vec<LinkedRow>,
     pub caused: Vec<LinkedRow>,
+    /// Every incident caused, also those of groups the viewer does not see (not listed).
+    pub caused_count: usize,
     /// Implemented and being reviewed (or backed out, which is reviewed next): when the
     /// incidents it caused are shown as a warning.
     pub in_review: bool,
@@ -157,6 +159,7 @@ impl ChangeCard {
             questions: questions_of(&questions, &answers),
             fixes: c.fixes.iter().map(linked_row).collect(),
             caused: c.caused_incidents.iter().map(linked_row).collect(),
+            caused_count: c.caused_incident_count,
             in_review: matches!(status, "review" | "failed"),
         })
     }

@@ -10,6 +10,7 @@ mod create;
 pub use conflicts::OverrideInput;
 mod record;
 mod reports;
+pub(crate) mod review;
 pub(crate) mod scan;
 mod settings;
 mod views;
@@ -21,7 +22,9 @@ pub use settings::{
     ApprovalPolicyInput, ApprovalPolicyView, BlackoutInput, BlackoutScopeInput, BlackoutView, MaintenanceWindowView,
     QuestionnaireView, TemplateInput, TemplateView,
 };
-pub use views::{ChangeCiView, ChangeView, ConflictView, ConflictsView, OverrideView, RiskView, WindowView};
+pub use views::{
+    ChangeCiView, ChangeView, ConflictView, ConflictsView, LinkedTicketView, OverrideView, RiskView, WindowView,
+};
 
 pub(crate) use record::on_moved;
 

@@ -3,7 +3,8 @@
 //! change, and stamped with its actual start and end as it moves.
 
 use super::scan::{self, Reach};
-use super::views::{ChangeCiView, ChangeView, OverrideView, RiskView};
+use super::views::{ChangeCiView, ChangeView, LinkedTicketView, OverrideView, RiskView};
+use crate::tickets::transition::{CAUSED_BY, FIXES};
 use crate::tickets::{Ref, TicketView};
 use crate::{emit, App, AppError, Result};
 use opsdesk_domain::change::risk::{assess, HistoryFacts, ImpactFacts, Questionnaire};
@@ -11,7 +12,7 @@ use opsdesk_domain::change::{ChangeType, Window};
 use opsdesk_domain::ticket::{Kind, Status};
 use opsdesk_domain::validation::Checks;
 use opsdesk_domain::{Actor, FieldError};
-use opsdesk_store::changes::{ChangeRow, ChangeTemplateRow, Reader};
+use opsdesk_store::changes::{ChangeRow, ChangeTemplateRow, LinkedTicket, Reader};
 use opsdesk_store::stored_json;
 use opsdesk_store::tickets::Ticket;
 use opsdesk_store::{Ts, Tx};
@@ -181,13 +182,20 @@ impl App {
         Ok(assess(&q, answers, impact, history))
     }
 
-    /// A change's record as the API shows it, with its conflicts now.
-    pub(crate) async fn change_view(&self, t: &Ticket) -> Result<Option<ChangeView>> {
+    /// A change's record as the API shows it to `actor`, with its conflicts now.
+    pub(crate) async fn change_view(&self, actor: &Actor, t: &Ticket) -> Result<Option<ChangeView>> {
+        // The linked tickets the actor may see: an agent of one group reads the change, not
+        // the titles of another group's incidents.
+        let visible = |list: &[LinkedTicket]| -> Vec<LinkedTicketView> {
+            list.iter().filter(|x| actor.can_see_ticket(&x.access())).map(Into::into).collect()
+        };
         let mut r = Reader::Db(&self.db);
         let Some(row) = r.change(t.id).await? else { return Ok(None) };
         let scan = scan::scan(&mut r, t, &row).await?;
         let cis = r.affected_cis(t.id).await?;
         let covered = scan::override_keys(&row);
+        let fixes = r.linked_tickets(t.id, FIXES, true).await?;
+        let caused = r.linked_tickets(t.id, CAUSED_BY, false).await?;
         Ok(Some(ChangeView {
             change_type: change_type(&row)?.as_str(),
             template_id: row.template_id,
@@ -209,6 +217,10 @@ impl App {
                 at: row.override_at,
             }),
             next_free_window: scan.next_free.map(Into::into),
+            fixes: visible(&fixes),
+            caused_incidents: visible(&caused),
+            caused_incident_count: caused.len(),
+            flagged_for_review: !caused.is_empty(),
         }))
     }
 

@@ -4,6 +4,7 @@
 //! code runs on the read pool (API, calendar) and inside the transaction that moves a change
 //! (its guards).
 
+use crate::tickets::transition::CAUSED_BY;
 use crate::{AppError, Result};
 use opsdesk_domain::change::{
     Blackout, BlackoutScope, ChangeFacts, ChangeType, Conflict, ConflictScan, Neighbour, OtherChange, RiskClass, Window,
@@ -216,6 +217,7 @@ pub(crate) async fn facts(r: &mut Reader<'_>, ticket: &Ticket) -> Result<Option<
     let Some(change) = r.change(ticket.id).await? else { return Ok(None) };
     let scan = scan(r, ticket, &change).await?;
     let covered = override_keys(&change);
+    let caused = r.linked_tickets(ticket.id, CAUSED_BY, false).await?;
     Ok(Some(ChangeFacts {
         change_type: ChangeType::parse(&change.change_type, "type")?,
         risk_class: RiskClass::parse(&change.risk_class, "risk")?,
@@ -226,5 +228,6 @@ pub(crate) async fn facts(r: &mut Reader<'_>, ticket: &Ticket) -> Result<Option<
             .filter(|c| !covered.contains(&c.key()))
             .map(|c| format!("{} with {}", c.kind.as_str(), c.with))
             .collect(),
+        caused_incidents: caused.into_iter().map(|t| t.number).collect(),
     }))
 }

@@ -1,6 +1,7 @@
 //! Changes as the API shows them.
 
 use opsdesk_domain::change::{Conflict, RiskFactor, Window};
+use opsdesk_store::changes::LinkedTicket;
 use opsdesk_store::Ts;
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -33,6 +34,40 @@ pub struct ChangeView {
     pub conflicts_override: Option<OverrideView>,
     /// The earliest window of the same length without conflicts, when the window has some.
     pub next_free_window: Option<WindowView>,
+    /// The problems this change fixes (`fixes` links) that the caller may see.
+    pub fixes: Vec<LinkedTicketView>,
+    /// The incidents linked as caused by this change (`caused_by` links to it) that the
+    /// caller may see.
+    pub caused_incidents: Vec<LinkedTicketView>,
+    /// All the incidents caused, including those of groups the caller does not see.
+    pub caused_incident_count: usize,
+    /// The change caused incidents: its review must account for them (a successful outcome
+    /// says why under `detail.incident_review`, or the outcome is partial or failed).
+    pub flagged_for_review: bool,
+}
+
+/// A ticket a change is linked with.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = ChangeLinkedTicket)]
+pub struct LinkedTicketView {
+    pub id: i64,
+    pub number: String,
+    pub title: String,
+    #[schema(example = "problem")]
+    pub kind: String,
+    pub status: String,
+}
+
+impl From<&LinkedTicket> for LinkedTicketView {
+    fn from(t: &LinkedTicket) -> Self {
+        LinkedTicketView {
+            id: t.id,
+            number: t.number.clone(),
+            title: t.title.clone(),
+            kind: t.kind.as_str().into(),
+            status: t.status.clone(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]

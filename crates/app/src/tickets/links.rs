@@ -2,7 +2,7 @@
 //! watchers.
 
 use super::refs::Ref;
-use super::transition::{move_ticket, CAUSED_BY};
+use super::transition::{move_ticket, CAUSED_BY, FIXES};
 use crate::{emit, App, AppError, Result};
 use opsdesk_domain::ticket::{Kind, Status};
 use opsdesk_domain::{Actor, FieldError};
@@ -14,8 +14,8 @@ use serde_json::json;
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LinkInput {
-    /// `caused_by` (an incident caused by a problem or a change), `duplicate_of`, `parent_of`, `child_of`,
-    /// `related`.
+    /// `caused_by` (an incident caused by a problem or a change), `fixes` (a change that fixes
+    /// a problem), `duplicate_of`, `parent_of`, `child_of`, `related`.
     #[serde(rename = "type")]
     #[schema(value_type = super::views::LinkType)]
     pub link_type: String,
@@ -58,6 +58,16 @@ impl App {
                 }
                 (&source, &target, CAUSED_BY)
             }
+            "fixes" => {
+                // The change that removes a problem's root cause: the problem's record shows
+                // the change, and the change's record the problem it is meant to fix.
+                if source.kind != Kind::Change || target.kind != Kind::Problem {
+                    return Err(
+                        FieldError::new("type", "wrong_kinds", "fixes links a change to the problem it fixes").into()
+                    );
+                }
+                (&source, &target, FIXES)
+            }
             "duplicate_of" => {
                 if source.kind != target.kind {
                     return Err(FieldError::new("type", "wrong_kinds", "a duplicate is of the same kind").into());
@@ -71,7 +81,7 @@ impl App {
                 return Err(FieldError::new(
                     "type",
                     "invalid_link_type",
-                    "type is one of caused_by, duplicate_of, parent_of, child_of, related",
+                    "type is one of caused_by, fixes, duplicate_of, parent_of, child_of, related",
                 )
                 .into())
             }

@@ -197,7 +197,7 @@ impl App {
         let mut view = self.with_detail(TicketView::from(&t)).await?;
         view.sla = Some(self.sla_targets(actor, &t, Ts::now()).await?);
         if t.kind == opsdesk_domain::ticket::Kind::Change {
-            view.change = self.change_view(&t).await?;
+            view.change = self.change_view(actor, &t).await?;
         }
         if actor.role != opsdesk_domain::Role::Requester && t.kind.def().requester_facing {
             view.workarounds = Some(self.workarounds_for(actor, t.id).await?);

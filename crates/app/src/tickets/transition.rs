@@ -31,6 +31,8 @@ pub struct TransitionInput {
 }
 
 pub(crate) const CAUSED_BY: &str = "caused_by";
+/// A change fixes a problem: the change is the source.
+pub(crate) const FIXES: &str = "fixes";
 
 impl App {
     #[tracing::instrument(skip(self, input))]

@@ -4,7 +4,7 @@
 use super::refs::{checked, Ref};
 use super::{body_text, one_line, TicketView, DESCRIPTION_MAX, TITLE_MAX};
 use crate::{emit, App, AppError, Result};
-use opsdesk_domain::ticket::{CustomFieldDef, Level, Priority};
+use opsdesk_domain::ticket::{CustomFieldDef, Kind, Level, Priority};
 use opsdesk_domain::validation::Checks;
 use opsdesk_domain::{Actor, FieldError, Role};
 use opsdesk_store::tickets::Ticket;
@@ -210,6 +210,11 @@ impl App {
                 let (x, y) = (old.get(f.name), new.get(f.name));
                 if x != y {
                     changes.push((f.name, x.map(detail_text), y.map(detail_text)));
+                }
+            }
+            if before.kind == Kind::Change {
+                if let Some(caused) = crate::changes::review::check(&mut tx, before.id, patch, &old, &new).await? {
+                    changes.push((crate::changes::review::REVIEW_INCIDENTS, None, Some(caused)));
                 }
             }
             detail = Some(new);

@@ -127,8 +127,10 @@ impl From<&Link> for LinkView {
 #[schema(rename_all = "snake_case")]
 #[allow(dead_code)] // documents the values `LinkInput::link_type` accepts
 pub enum LinkType {
-    /// An incident caused by a problem.
+    /// An incident caused by a problem or a change.
     CausedBy,
+    /// A change that fixes a problem.
+    Fixes,
     DuplicateOf,
     ParentOf,
     ChildOf,

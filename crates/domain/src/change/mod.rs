@@ -7,6 +7,7 @@
 //! compute with.
 
 pub mod conflict;
+pub mod review;
 pub mod risk;
 pub mod schedule;
 
@@ -124,4 +125,6 @@ pub struct ChangeFacts {
     /// The conflicts the window has now, unless they were overridden with a reason
     /// (one line each).
     pub open_conflicts: Vec<String>,
+    /// The numbers of the incidents linked as caused by this change.
+    pub caused_incidents: Vec<String>,
 }

@@ -203,7 +203,13 @@ fn answers_are_checked_against_the_questions() {
 }
 
 fn change_facts(t: ChangeType, class: RiskClass) -> ChangeFacts {
-    ChangeFacts { change_type: t, risk_class: class, scheduled: true, open_conflicts: Vec::new() }
+    ChangeFacts {
+        change_type: t,
+        risk_class: class,
+        scheduled: true,
+        open_conflicts: Vec::new(),
+        caused_incidents: Vec::new(),
+    }
 }
 
 fn guards(from: Status, to: Status, c: ChangeFacts, approval: Option<ApprovalFact>) -> Vec<&'static str> {
@@ -273,4 +279,24 @@ fn the_review_waits_for_tasks_and_closing_for_the_outcome() {
         .detail
         .apply(&Default::default(), serde_json::json!({"review_outcome": "sort of"}).as_object().unwrap());
     assert!(outcome.is_err(), "the outcome is one of its choices");
+}
+
+#[test]
+fn a_change_that_caused_incidents_closes_as_successful_only_with_the_reason() {
+    let mut c = change_facts(ChangeType::Normal, RiskClass::Low);
+    c.caused_incidents = vec!["INC-7".into()];
+    let close = |detail: serde_json::Value| {
+        let mut f = GuardFacts::new(Status::Review, Status::Closed);
+        f.change = Some(c.clone());
+        f.detail = detail.as_object().cloned().unwrap_or_default();
+        match Kind::Change.check_guards(&f) {
+            Ok(()) => Vec::new(),
+            Err(crate::ticket::TransitionError::GuardsFailed(g)) => g.iter().map(|g| g.name).collect(),
+            Err(e) => panic!("{e}"),
+        }
+    };
+    assert_eq!(close(serde_json::json!({"review_outcome": "successful"})), ["caused_incidents_reviewed"]);
+    assert!(close(serde_json::json!({"review_outcome": "successful", "incident_review": "a known blip"})).is_empty());
+    assert!(close(serde_json::json!({"review_outcome": "partial"})).is_empty());
+    assert_eq!(close(serde_json::json!({})), ["review_recorded"], "no outcome is the review missing, not unexplained");
 }

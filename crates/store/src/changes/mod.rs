@@ -11,6 +11,7 @@ pub use settings::{ApprovalPolicyRow, BlackoutRow, ChangeTemplateRow, NewBlackou
 
 use crate::cmdb::{id_list, IN_CHUNK};
 use crate::{Db, Result, Ts, Tx};
+use opsdesk_domain::ticket::{Kind, TicketAccess};
 
 /// A change's own record.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
@@ -54,6 +55,36 @@ pub struct ScheduledChange {
     pub risk_class: String,
     pub planned_start: Ts,
     pub planned_end: Ts,
+}
+
+/// A ticket at the other end of a link, as a change's record names it, with what decides who
+/// may see it.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct LinkedTicket {
+    pub id: i64,
+    pub number: String,
+    pub title: String,
+    #[sqlx(try_from = "String")]
+    pub kind: Kind,
+    pub status: String,
+    pub requester_id: i64,
+    pub organization_id: Option<i64>,
+    pub shared_with_organization: bool,
+    pub group_id: Option<i64>,
+    pub assignee_id: Option<i64>,
+}
+
+impl LinkedTicket {
+    pub fn access(&self) -> TicketAccess {
+        TicketAccess {
+            kind: self.kind,
+            requester_id: self.requester_id,
+            organization_id: self.organization_id,
+            shared_with_organization: self.shared_with_organization,
+            group_id: self.group_id,
+            assignee_id: self.assignee_id,
+        }
+    }
 }
 
 /// A past change as the risk history and the reports see it.

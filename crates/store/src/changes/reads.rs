@@ -3,7 +3,7 @@
 //! transaction that moves the change (its guards), so that a guard judges exactly what the
 //! transaction sees.
 
-use super::{naming_cis, BlackoutRow, ChangeRow, ScheduledChange, CHANGE_COLUMNS};
+use super::{naming_cis, BlackoutRow, ChangeRow, LinkedTicket, ScheduledChange, CHANGE_COLUMNS};
 use crate::cmdb::relationships::{EdgeRow, NodeRow};
 use crate::cmdb::{id_list, IN_CHUNK};
 use crate::{Db, Result, Ts, Tx};
@@ -161,6 +161,20 @@ impl Reader<'_> {
             id_list(&cis[..cis.len().min(IN_CHUNK)])
         );
         Ok(on_reader!(self, |c| sqlx::query_as(&sql).persistent(false).fetch_all(c).await?))
+    }
+
+    /// The tickets linked to `ticket` by `link_type`: those it points at (`outbound`, e.g. the
+    /// problems a change fixes) or those pointing at it (e.g. the incidents a change caused).
+    pub async fn linked_tickets(&mut self, ticket: i64, link_type: &str, outbound: bool) -> Result<Vec<LinkedTicket>> {
+        // Both directions are indexed: (source_id, target_id, link_type) by the unique key,
+        // (target_id, link_type) by its own index.
+        let (here, there) = if outbound { ("source_id", "target_id") } else { ("target_id", "source_id") };
+        let sql = format!(
+            "SELECT t.id, t.number, t.title, t.kind, t.status, t.requester_id, t.organization_id, \
+             t.shared_with_organization, t.group_id, t.assignee_id FROM ticket_links l JOIN tickets t ON t.id = l.{there} \
+             WHERE l.{here} = $1 AND l.link_type = $2 ORDER BY t.id"
+        );
+        Ok(on_reader!(self, |c| sqlx::query_as(&sql).bind(ticket).bind(link_type).fetch_all(c).await?))
     }
 
     /// A user's display name.

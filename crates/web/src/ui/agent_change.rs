@@ -1,6 +1,7 @@
 //! Changes in the agent console: the "Change" card of a change's ticket page (type, window,
-//! risk and how each factor contributed, the conflicts panel with the next free window and the
-//! override form, the re-plan form) and the form that logs a new change.
+//! risk and how each factor contributed, the problems it fixes and the incidents it caused,
+//! the conflicts panel with the next free window and the override form, the re-plan form) and
+//! the form that logs a new change.
 
 use super::agent_ticket::{render, Outcome};
 use super::cmdb_form::find_ci;
@@ -16,7 +17,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use axum_extra::extract::CookieJar;
 use opsdesk_app::auth::Authenticated;
-use opsdesk_app::changes::{ChangeInput, ChangePatch, ChangeView, OverrideInput};
+use opsdesk_app::changes::{ChangeInput, ChangePatch, ChangeView, LinkedTicketView, OverrideInput};
 use opsdesk_app::tickets::{CreateTicket, Ref};
 use opsdesk_app::App;
 use opsdesk_domain::change::Question;
@@ -65,6 +66,13 @@ pub struct ConflictRow {
     pub overridden: bool,
 }
 
+/// A ticket the change is linked with: a problem it fixes, an incident it caused.
+pub struct LinkedRow {
+    pub number: String,
+    pub title: String,
+    pub status: String,
+}
+
 pub struct QuestionRow {
     pub key: String,
     pub text: String,
@@ -89,6 +97,13 @@ pub struct ChangeCard {
     pub next_free: Option<String>,
     pub planning: bool,
     pub questions: Vec<QuestionRow>,
+    pub fixes: Vec<LinkedRow>,
+    pub caused: Vec<LinkedRow>,
+    /// Every incident caused, also those of groups the viewer does not see (not listed).
+    pub caused_count: usize,
+    /// Implemented and being reviewed (or backed out, which is reviewed next): when the
+    /// incidents it caused are shown as a warning.
+    pub in_review: bool,
 }
 
 impl ChangeCard {
@@ -142,8 +157,16 @@ impl ChangeCard {
             next_free: c.next_free_window.map(|w| format!("{} to {}", local(w.start, zone), local(w.end, zone))),
             planning,
             questions: questions_of(&questions, &answers),
+            fixes: c.fixes.iter().map(linked_row).collect(),
+            caused: c.caused_incidents.iter().map(linked_row).collect(),
+            caused_count: c.caused_incident_count,
+            in_review: matches!(status, "review" | "failed"),
         })
     }
+}
+
+fn linked_row(t: &LinkedTicketView) -> LinkedRow {
+    LinkedRow { number: t.number.clone(), title: t.title.clone(), status: words(&t.status) }
 }
 
 fn questions_of(questions: &[Question], answers: &Map<String, Value>) -> Vec<QuestionRow> {

@@ -200,6 +200,8 @@ pub(crate) async fn render(s: &WebState, auth: &Authenticated, number: &str, out
         let label = match (l.link_type.as_str(), outbound) {
             ("caused_by", true) => "caused by",
             ("caused_by", false) => "incident caused by this",
+            ("fixes", true) => "fixes",
+            ("fixes", false) => "fixed by change",
             ("duplicate_of", true) => "duplicate of",
             ("duplicate_of", false) => "duplicate of this",
             ("parent_of", true) | ("child_of", false) => "parent of",

@@ -30,6 +30,7 @@ pub fn field_label(field: &str) -> String {
         "custom_fields" => "Custom fields",
         "attachment" => "Attachment",
         "link" => "Link",
+        "change.review_incidents" => "Incidents caused, as of the review",
         "watcher_added" => "Watcher added",
         "watcher_removed" => "Watcher removed",
         "kb_article" => "Knowledge article",

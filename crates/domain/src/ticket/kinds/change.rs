@@ -6,7 +6,7 @@
 //! The guards read the change's facts (type, risk class, schedule, conflicts not overridden;
 //! see [`crate::change`]) besides its detail record and approval.
 
-use crate::change::{ChangeFacts, ChangeType};
+use crate::change::{review, ChangeFacts, ChangeType};
 use crate::ticket::detail::{DetailField, DetailSpec, DetailType};
 use crate::ticket::guard::{ApprovalFact, Fact, Guard, GuardFacts, GuardRule};
 use crate::ticket::kind::KindDef;
@@ -85,6 +85,14 @@ pub static DEF: KindDef = KindDef {
         },
         GuardRule { to: &[Failed], guard: Guard::Recorded { name: "backout_recorded", fields: &["backout_notes"] } },
         GuardRule { to: &[Closed], guard: Guard::Recorded { name: "review_recorded", fields: &["review_outcome"] } },
+        GuardRule {
+            to: &[Closed],
+            guard: Guard::Predicate {
+                name: "caused_incidents_reviewed",
+                needs: &[Fact::Detail, Fact::Change],
+                check: caused_incidents_reviewed,
+            },
+        },
     ],
     detail: DetailSpec {
         fields: &[
@@ -97,6 +105,7 @@ pub static DEF: KindDef = KindDef {
                 label: "Review outcome",
                 field_type: DetailType::Choice { options: OUTCOMES },
             },
+            DetailField { name: review::INCIDENT_REVIEW, label: "Caused incidents reviewed", field_type: TEXT },
             DetailField { name: "lessons", label: "Lessons learned", field_type: TEXT },
             DetailField { name: "follow_up", label: "Follow-up actions", field_type: TEXT },
         ],
@@ -175,4 +184,10 @@ fn emergency_approved(f: &GuardFacts) -> Option<String> {
         Some(ApprovalFact::Rejected) => Some("the emergency CAB rejected this change".into()),
         _ => Some("an emergency change needs the emergency CAB's approval before its review".into()),
     }
+}
+
+/// Incidents linked to the change after its review was recorded as successful still need
+/// saying why before it closes.
+fn caused_incidents_reviewed(f: &GuardFacts) -> Option<String> {
+    review::unacknowledged_incidents(&f.detail, &facts(f)?.caused_incidents)
 }

@@ -195,6 +195,16 @@ pub async fn changes(cfg: &ChangesConfig) -> anyhow::Result<serde_json::Value> {
         items = v.items.len();
     }
     month_micros.sort_unstable();
+    // Of which the store's read of the month's changes.
+    let mut read_micros = Vec::new();
+    let (from, to) = (Ts::from_micros(base), Ts::from_micros(base + 31 * DAY));
+    for _ in 0..20 {
+        let t = Instant::now();
+        let mut r = opsdesk_store::changes::Reader::Db(&db);
+        r.changes_overlapping_many(from, to, opsdesk_store::changes::HOLDING_STATUSES, 10_000).await?;
+        read_micros.push(t.elapsed().as_micros() as u32);
+    }
+    read_micros.sort_unstable();
     let ms = |v: &[u32], p: f64| percentile(v, p) as f64 / 1000.0;
     let mut out = json!({
         "backend": db.backend().name(),
@@ -217,6 +227,7 @@ pub async fn changes(cfg: &ChangesConfig) -> anyhow::Result<serde_json::Value> {
             "items": items,
             "p50_ms": ms(&month_micros, 50.0),
             "p99_ms": ms(&month_micros, 99.0),
+            "store_read_p50_ms": ms(&read_micros, 50.0),
         },
         "agent_email": desk::BENCH_AGENT_EMAIL,
     });

@@ -98,8 +98,13 @@ impl App {
             if decided.is_some() { LinkCheck::Usable } else { self.check_link(link, &rec, viewer, now).await? };
         // Only the link's approver, before deciding, needs the change; a refused link shows no more
         // than its ticket's number and title.
-        let change =
-            if check == LinkCheck::Usable && decided.is_none() { self.subject_change(&rec).await? } else { None };
+        // It lists the linked tickets the approver may see, as their own sign-in would.
+        let change = if check == LinkCheck::Usable && decided.is_none() {
+            let (reader, _) = self.actor_for(link.approver_id).await?;
+            self.subject_change(&reader, &rec).await?
+        } else {
+            None
+        };
         Ok(LinkPage {
             check,
             ticket_number: ticket.number,

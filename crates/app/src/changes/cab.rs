@@ -13,15 +13,16 @@ impl App {
     pub async fn approval_change(&self, actor: &Actor, approval_id: i64) -> Result<Option<ChangeView>> {
         let rec = self.db.approval_record(approval_id).await?;
         self.check_approval_visible(actor, &rec).await?;
-        self.subject_change(&rec).await
+        self.subject_change(actor, &rec).await
     }
 
-    /// The change an approval record is about, if it is about one.
-    pub(crate) async fn subject_change(&self, rec: &ApprovalRecord) -> Result<Option<ChangeView>> {
+    /// The change an approval record is about, if it is about one, with the linked tickets
+    /// `reader` may see.
+    pub(crate) async fn subject_change(&self, reader: &Actor, rec: &ApprovalRecord) -> Result<Option<ChangeView>> {
         if rec.approval.subject_type != TICKET {
             return Ok(None);
         }
         let ticket = self.db.ticket(rec.approval.subject_id).await?;
-        self.change_view(&ticket).await
+        self.change_view(reader, &ticket).await
     }
 }

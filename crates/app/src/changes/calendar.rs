@@ -153,7 +153,7 @@ impl App {
 
     async fn calendar_items(&self, actor: &Actor, from: Ts, to: Ts, f: &Filter) -> Result<Vec<CalendarItemView>> {
         let mut r = Reader::Db(&self.db);
-        let rows = r.changes_overlapping(from, to, CALENDAR_STATUSES, CALENDAR_LIMIT).await?;
+        let rows = r.changes_overlapping_many(from, to, CALENDAR_STATUSES, CALENDAR_LIMIT).await?;
         let desks = self.db.desks().await?;
         let desk_ids: Vec<i64> = f
             .desks

@@ -83,8 +83,84 @@ impl Reader<'_> {
         statuses: &str,
         limit: i64,
     ) -> Result<Vec<ScheduledChange>> {
-        // The index on planned_start is searched from `from` less the longest window, so
-        // that only changes that can reach into the range are read.
+        let (sql, lower) = self.overlapping_select(from, statuses).await?;
+        Ok(on_reader!(self, |c| sqlx::query_as(&sql).bind(lower).bind(to).bind(from).bind(limit).fetch_all(c).await?))
+    }
+
+    /// [`Reader::changes_overlapping`] for thousands of rows (a calendar month). SQLite's
+    /// driver hands each row from its worker thread to the caller's, a thread switch a row that
+    /// costs more than the query itself; there the rows come back as one JSON array instead.
+    pub async fn changes_overlapping_many(
+        &mut self,
+        from: Ts,
+        to: Ts,
+        statuses: &str,
+        limit: i64,
+    ) -> Result<Vec<ScheduledChange>> {
+        let (sql, lower) = self.overlapping_select(from, statuses).await?;
+        let backend = match self {
+            Reader::Db(db) => db.backend(),
+            Reader::Tx(tx) => tx.backend(),
+        };
+        if backend != crate::Backend::Sqlite {
+            return self.changes_overlapping(from, to, statuses, limit).await;
+        }
+        let sql = format!(
+            "SELECT json_group_array(json_array(ticket_id, number, title, status, desk_id, requester_id, \
+             organization_id, shared_with_organization, group_id, assignee_id, change_type, risk_class, \
+             planned_start, planned_end)) FROM ({sql}) s"
+        );
+        let json: String = on_reader!(self, |c| sqlx::query_scalar(&sql)
+            .bind(lower)
+            .bind(to)
+            .bind(from)
+            .bind(limit)
+            .fetch_one(c)
+            .await?);
+        type Row = (
+            i64,
+            String,
+            String,
+            String,
+            i64,
+            i64,
+            Option<i64>,
+            i64,
+            Option<i64>,
+            Option<i64>,
+            String,
+            String,
+            i64,
+            i64,
+        );
+        let mut rows: Vec<Row> = crate::stored_json("changes of a range", &json)?;
+        // The aggregate keeps the subquery's order in practice; sorting again makes it certain.
+        rows.sort_unstable_by_key(|r| (r.12, r.0));
+        Ok(rows
+            .into_iter()
+            .map(|r| ScheduledChange {
+                ticket_id: r.0,
+                number: r.1,
+                title: r.2,
+                status: r.3,
+                desk_id: r.4,
+                requester_id: r.5,
+                organization_id: r.6,
+                shared_with_organization: r.7 != 0,
+                group_id: r.8,
+                assignee_id: r.9,
+                change_type: r.10,
+                risk_class: r.11,
+                planned_start: Ts::from_micros(r.12),
+                planned_end: Ts::from_micros(r.13),
+            })
+            .collect())
+    }
+
+    /// The select of changes overlapping a range from `from` (binds: lower bound, to, from, limit),
+    /// and its lower bound: the index on planned_start is searched from `from` less the
+    /// longest window, so that only changes that can reach into the range are read.
+    async fn overlapping_select(&mut self, from: Ts, statuses: &str) -> Result<(String, Ts)> {
         let longest: Option<i64> =
             on_reader!(self, |c| sqlx::query_scalar("SELECT MAX(window_len) FROM changes").fetch_one(c).await?);
         let lower = Ts::from_micros(from.micros().saturating_sub(longest.unwrap_or(0)));
@@ -92,7 +168,7 @@ impl Reader<'_> {
             "{SCHEDULED_SELECT} WHERE c.planned_start >= $1 AND c.planned_start < $2 AND c.planned_end > $3 \
              AND t.status IN ({statuses}) ORDER BY c.planned_start, c.ticket_id LIMIT $4"
         );
-        Ok(on_reader!(self, |c| sqlx::query_as(&sql).bind(lower).bind(to).bind(from).bind(limit).fetch_all(c).await?))
+        Ok((sql, lower))
     }
 
     /// Changes holding a window that ends after `from` and starts before `to`, and that name

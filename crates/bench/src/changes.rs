@@ -8,6 +8,7 @@
 
 use crate::cmdb::load_graph;
 use crate::desk;
+use crate::generate::weighted;
 use crate::report::percentile;
 use anyhow::Context;
 use opsdesk_app::changes::CalendarQuery;
@@ -42,18 +43,6 @@ const BATCH: usize = 5_000;
 
 /// A window's length in minutes, weighted: mostly an hour or two, some half a day.
 const LENGTHS: &[(i64, u32)] = &[(30, 10), (60, 30), (120, 30), (240, 20), (480, 10)];
-
-fn weighted(rng: &mut impl Rng, items: &[(i64, u32)]) -> i64 {
-    let total: u32 = items.iter().map(|(_, w)| w).sum();
-    let mut n = rng.gen_range(0..total);
-    for (item, w) in items {
-        if n < *w {
-            return *item;
-        }
-        n -= w;
-    }
-    items[0].0
-}
 
 pub async fn changes(cfg: &ChangesConfig) -> anyhow::Result<serde_json::Value> {
     anyhow::ensure!((100..=5_000_000).contains(&cfg.cis), "--cis is between 100 and 5000000");

@@ -179,7 +179,8 @@ fn statuses(kind: Kind) -> &'static [(Status, u32)] {
     }
 }
 
-fn weighted<T: Copy>(rng: &mut impl Rng, items: &[(T, u32)]) -> T {
+/// One of `items`, drawn in proportion to its weight.
+pub(crate) fn weighted<T: Copy>(rng: &mut impl Rng, items: &[(T, u32)]) -> T {
     let total: u32 = items.iter().map(|(_, w)| w).sum();
     let mut n = rng.gen_range(0..total);
     for (item, w) in items {

@@ -5,22 +5,10 @@
 
 use crate::browser::{click_then, css, fill, page_text, sign_in, text_of, Driver};
 use crate::helpers::*;
-use opsdesk_app::cmdb::{CiInput, RelationshipInput, TicketCiInput};
+use opsdesk_app::cmdb::{RelationshipInput, TicketCiInput};
 use opsdesk_domain::Actor;
 use opsdesk_store::Backend;
 use serde_json::json;
-
-async fn ci(app: &opsdesk_app::App, class: &str, name: &str) -> i64 {
-    let input = CiInput {
-        class: class.into(),
-        name: name.into(),
-        status: None,
-        attributes: Default::default(),
-        identifiers: json!({}),
-        offered_to: None,
-    };
-    app.create_ci(&Actor::system(), input, "test").await.expect("ci").id
-}
 
 async fn relate(app: &opsdesk_app::App, source: i64, rel: &str, target: i64) {
     let input = RelationshipInput { source, rel: rel.into(), target };
@@ -38,10 +26,10 @@ async fn an_agent_reads_a_services_impact_and_opens_its_incident() {
     let server = db.start().await;
     let app = server.app();
     let (agent, agent_api) = server.user("agent").await;
-    let service = ci(app, "business_service", "Payroll").await;
-    let application = ci(app, "application", "payroll-app").await;
-    let machine = ci(app, "server", "srv-07 <rack 4>").await;
-    let unrelated = ci(app, "server", "srv-99").await;
+    let service = system_ci(app, "business_service", "Payroll").await;
+    let application = system_ci(app, "application", "payroll-app").await;
+    let machine = system_ci(app, "server", "srv-07 <rack 4>").await;
+    let unrelated = system_ci(app, "server", "srv-99").await;
     relate(app, service, "depends_on", application).await;
     relate(app, application, "runs_on", machine).await;
     let r = agent_api.post("/api/v1/tickets", json!({"kind": "incident", "title": "Payslips are not generated"})).await;

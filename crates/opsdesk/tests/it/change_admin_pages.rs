@@ -7,7 +7,6 @@ use crate::both_backends;
 use crate::helpers::*;
 use opsdesk_app::approvals::MailPurpose;
 use opsdesk_app::changes::{ChangeInput, OverrideInput};
-use opsdesk_app::cmdb::CiInput;
 use opsdesk_app::tickets::{CreateTicket, TransitionInput};
 use opsdesk_domain::Actor;
 use serde_json::{json, Map, Value};
@@ -15,15 +14,7 @@ use serde_json::{json, Map, Value};
 const PASSWORD: &str = "a long enough password";
 
 async fn ci(server: &TestServer, class: &str, name: &str) -> i64 {
-    let input = CiInput {
-        class: class.into(),
-        name: name.into(),
-        status: None,
-        attributes: Default::default(),
-        identifiers: json!({}),
-        offered_to: None,
-    };
-    server.app().create_ci(&Actor::system(), input, "test").await.expect("ci").id
+    system_ci(server.app(), class, name).await
 }
 
 fn safe() -> Map<String, Value> {

@@ -4,22 +4,13 @@
 
 use crate::both_backends;
 use crate::helpers::*;
-use opsdesk_app::cmdb::CiInput;
 use opsdesk_domain::Actor;
 use serde_json::json;
 
 const PASSWORD: &str = "a long enough password";
 
 async fn ci(server: &TestServer, class: &str, name: &str) -> i64 {
-    let input = CiInput {
-        class: class.into(),
-        name: name.into(),
-        status: None,
-        attributes: Default::default(),
-        identifiers: json!({}),
-        offered_to: None,
-    };
-    server.app().create_ci(&Actor::system(), input, "test").await.expect("ci").id
+    system_ci(server.app(), class, name).await
 }
 
 fn number_in(path: &str) -> String {

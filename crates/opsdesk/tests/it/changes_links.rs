@@ -6,16 +6,6 @@ use crate::both_backends;
 use crate::helpers::*;
 use serde_json::{json, Value};
 
-fn created(r: Reply) -> Value {
-    assert_eq!(r.status, 201, "{:?}", r.body);
-    r.body
-}
-
-fn ok(r: Reply) -> Value {
-    assert_eq!(r.status, 200, "{:?}", r.body);
-    r.body
-}
-
 fn number(v: &Value) -> String {
     v["number"].as_str().expect("number").to_string()
 }

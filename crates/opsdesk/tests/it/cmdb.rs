@@ -6,11 +6,6 @@ use crate::both_backends;
 use crate::helpers::*;
 use serde_json::{json, Value};
 
-fn created(r: Reply) -> Value {
-    assert_eq!(r.status, 201, "{:?}", r.body);
-    r.body
-}
-
 fn id(v: &Value) -> i64 {
     v["id"].as_i64().expect("id")
 }

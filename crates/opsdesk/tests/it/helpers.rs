@@ -357,3 +357,28 @@ pub async fn post_form(c: &Client, path: &str, fields: &[(&str, &str)], csrf: bo
 pub fn esc(raw: &str) -> String {
     raw.replace('&', "&#38;").replace('<', "&#60;").replace('>', "&#62;").replace('"', "&#34;").replace('\'', "&#39;")
 }
+
+/// The body of a `201 Created` answer (the assertion names the body otherwise).
+pub fn created(r: Reply) -> serde_json::Value {
+    assert_eq!(r.status, 201, "{:?}", r.body);
+    r.body
+}
+
+/// The body of a `200 OK` answer (the assertion names the body otherwise).
+pub fn ok(r: Reply) -> serde_json::Value {
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    r.body
+}
+
+/// A configuration item created by the system, with no attributes or identifiers: its id.
+pub async fn system_ci(app: &opsdesk_app::App, class: &str, name: &str) -> i64 {
+    let input = opsdesk_app::cmdb::CiInput {
+        class: class.into(),
+        name: name.into(),
+        status: None,
+        attributes: Default::default(),
+        identifiers: serde_json::json!({}),
+        offered_to: None,
+    };
+    app.create_ci(&opsdesk_domain::Actor::system(), input, "test").await.expect("ci").id
+}

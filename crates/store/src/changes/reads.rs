@@ -97,7 +97,6 @@ impl Reader<'_> {
         statuses: &str,
         limit: i64,
     ) -> Result<Vec<ScheduledChange>> {
-        let (sql, lower) = self.overlapping_select(from, statuses).await?;
         let backend = match self {
             Reader::Db(db) => db.backend(),
             Reader::Tx(tx) => tx.backend(),
@@ -105,6 +104,7 @@ impl Reader<'_> {
         if backend != crate::Backend::Sqlite {
             return self.changes_overlapping(from, to, statuses, limit).await;
         }
+        let (sql, lower) = self.overlapping_select(from, statuses).await?;
         let sql = format!(
             "SELECT json_group_array(json_array(ticket_id, number, title, status, desk_id, requester_id, \
              organization_id, shared_with_organization, group_id, assignee_id, change_type, risk_class, \

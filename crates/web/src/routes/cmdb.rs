@@ -1,6 +1,6 @@
-//! The CMDB: classes, relationship rules, configuration items (with ETag / If-Match and reads
-//! at a past instant), relationships, impact analysis, history, the tickets of an item, the
-//! items of a ticket, and inventory pushes.
+//! The CMDB's items: configuration items (with ETag / If-Match and reads at a past instant),
+//! relationships, impact analysis, history, the tickets of an item, the items of a ticket, and
+//! inventory pushes. Its model (classes, relationship rules, settings) is in `cmdb_model`.
 
 use crate::extract::{if_match, ApiJson, ApiPath, ApiQuery, Caller, Listing, Page};
 use crate::openapi::fails;
@@ -11,9 +11,9 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use opsdesk_app::cmdb::{
-    CiHistory, CiInput, CiPatch, CiTicketView, CiVersionView, CiView, ClassInput, ClassView, CmdbSettingsInput,
-    CmdbSettingsView, HistoryEntryView, ImpactQuery, ImpactView, InventoryInput, InventoryView, ListCis,
-    RelationshipInput, RelationshipView, RuleInput, RuleView, TicketCiInput, TicketCiView, TicketImpactView,
+    CiHistory, CiInput, CiPatch, CiTicketView, CiVersionView, CiView, HistoryEntryView, ImpactQuery, ImpactView,
+    InventoryInput, InventoryView, ListCis, RelationshipInput, RelationshipView, TicketCiInput, TicketCiView,
+    TicketImpactView,
 };
 use opsdesk_domain::cmdb::{Direction, RelType};
 use opsdesk_domain::FieldError;
@@ -29,11 +29,7 @@ const INVENTORY_BODY_LIMIT: usize = 64 * 1024 * 1024;
 pub fn router() -> OpenApiRouter<WebState> {
     use utoipa_axum::router::UtoipaMethodRouterExt;
     OpenApiRouter::new()
-        .routes(routes!(list_classes, create_class))
-        .routes(routes!(update_class))
-        .routes(routes!(list_rules, create_rule))
-        .routes(routes!(delete_rule))
-        .routes(routes!(settings, update_settings))
+        .merge(super::cmdb_model::router())
         .routes(routes!(list_cis, create_ci))
         .routes(routes!(show_ci, update_ci, delete_ci))
         .routes(routes!(impact))
@@ -86,110 +82,6 @@ struct IfMatch {
     /// answer is 412 `stale_version`. Absent or `*`: apply whatever the version.
     #[param(rename = "If-Match")]
     if_match: Option<String>,
-}
-
-#[utoipa::path(
-    get, path = "/api/v1/cmdb/classes", tag = "cmdb", operation_id = "listCiClasses", summary = "List CI classes",
-    description = "Agents and admins. The built-in classes and those admins added, with their attribute schemas.",
-    responses((status = 200, description = "Every class.", body = Listing<ClassView>), fails::Forbidden),
-)]
-async fn list_classes(State(s): State<WebState>, Caller(auth): Caller) -> ApiResult<Json<Listing<ClassView>>> {
-    Ok(Json(Listing::all(s.app.ci_classes(&auth.actor).await?)))
-}
-
-#[utoipa::path(
-    post, path = "/api/v1/cmdb/classes", tag = "cmdb", operation_id = "createCiClass", summary = "Add a CI class",
-    description = "Admins. A taken key answers 422 `taken`; a bad attribute definition names `attributes[i].<field>`.",
-    request_body = ClassInput,
-    responses((status = 201, description = "The new class.", body = ClassView)),
-)]
-async fn create_class(
-    State(s): State<WebState>,
-    Caller(auth): Caller,
-    ApiJson(body): ApiJson<ClassInput>,
-) -> ApiResult<(StatusCode, Json<ClassView>)> {
-    Ok((StatusCode::CREATED, Json(s.app.create_ci_class(&auth.actor, body).await?)))
-}
-
-#[utoipa::path(
-    patch, path = "/api/v1/cmdb/classes/{key}", tag = "cmdb", operation_id = "updateCiClass",
-    summary = "Rename a class or replace its attributes",
-    description = "Admins. Items keep their values; the new schema applies to their next write.",
-    params(("key" = String, Path, description = "The class key.")),
-    request_body = ClassInput,
-    responses((status = 200, description = "The class.", body = ClassView), fails::NotFound),
-)]
-async fn update_class(
-    State(s): State<WebState>,
-    Caller(auth): Caller,
-    ApiPath(key): ApiPath<String>,
-    ApiJson(body): ApiJson<ClassInput>,
-) -> ApiResult<Json<ClassView>> {
-    Ok(Json(s.app.update_ci_class(&auth.actor, &key, body).await?))
-}
-
-#[utoipa::path(
-    get, path = "/api/v1/cmdb/relationship-rules", tag = "cmdb", operation_id = "listCiRelationshipRules",
-    summary = "List the allowed relationships",
-    description = "Agents and admins. A relationship is allowed when a rule matches its type and both classes.",
-    responses((status = 200, description = "Every rule.", body = Listing<RuleView>), fails::Forbidden),
-)]
-async fn list_rules(State(s): State<WebState>, Caller(auth): Caller) -> ApiResult<Json<Listing<RuleView>>> {
-    Ok(Json(Listing::all(s.app.relationship_rules(&auth.actor).await?)))
-}
-
-#[utoipa::path(
-    post, path = "/api/v1/cmdb/relationship-rules", tag = "cmdb", operation_id = "createCiRelationshipRule",
-    summary = "Allow a relationship", description = "Admins.",
-    request_body = RuleInput,
-    responses((status = 201, description = "The rule.", body = RuleView)),
-)]
-async fn create_rule(
-    State(s): State<WebState>,
-    Caller(auth): Caller,
-    ApiJson(body): ApiJson<RuleInput>,
-) -> ApiResult<(StatusCode, Json<RuleView>)> {
-    Ok((StatusCode::CREATED, Json(s.app.create_relationship_rule(&auth.actor, body).await?)))
-}
-
-#[utoipa::path(
-    delete, path = "/api/v1/cmdb/relationship-rules/{id}", tag = "cmdb", operation_id = "deleteCiRelationshipRule",
-    summary = "Stop allowing a relationship", description = "Admins. Existing relationships stay.",
-    params(("id" = i64, Path, description = "The rule's id.")),
-    responses((status = 204, description = "Removed."), fails::NotFound),
-)]
-async fn delete_rule(
-    State(s): State<WebState>,
-    Caller(auth): Caller,
-    ApiPath(id): ApiPath<i64>,
-) -> ApiResult<StatusCode> {
-    s.app.delete_relationship_rule(&auth.actor, id).await?;
-    Ok(StatusCode::NO_CONTENT)
-}
-
-#[utoipa::path(
-    get, path = "/api/v1/cmdb/settings", tag = "cmdb", operation_id = "getCmdbSettings",
-    summary = "The CMDB's settings", description = "Agents and admins.",
-    responses((status = 200, description = "The settings.", body = CmdbSettingsView), fails::Forbidden),
-)]
-async fn settings(State(s): State<WebState>, Caller(auth): Caller) -> ApiResult<Json<CmdbSettingsView>> {
-    Ok(Json(s.app.cmdb_settings(&auth.actor).await?))
-}
-
-#[utoipa::path(
-    put, path = "/api/v1/cmdb/settings", tag = "cmdb", operation_id = "updateCmdbSettings",
-    summary = "Change the CMDB's settings",
-    description = "Admins. `stale_after_days`: an item a source once reported is flagged stale when no source has \
-reported it for this many days (1 to 3650; 30 until changed).",
-    request_body = CmdbSettingsInput,
-    responses((status = 200, description = "The settings.", body = CmdbSettingsView)),
-)]
-async fn update_settings(
-    State(s): State<WebState>,
-    Caller(auth): Caller,
-    ApiJson(body): ApiJson<CmdbSettingsInput>,
-) -> ApiResult<Json<CmdbSettingsView>> {
-    Ok(Json(s.app.update_cmdb_settings(&auth.actor, body).await?))
 }
 
 #[derive(Deserialize, IntoParams)]

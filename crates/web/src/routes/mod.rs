@@ -8,6 +8,7 @@ mod audit;
 mod auth;
 mod changes;
 mod cmdb;
+mod cmdb_model;
 mod desk_config;
 mod groups;
 pub mod health;

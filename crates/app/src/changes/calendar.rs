@@ -1,17 +1,21 @@
 //! The change calendar: changes whose planned window falls in a range, filtered by desk, CI,
 //! service, type and status, with the blackouts of the range; and a personal iCalendar feed
-//! read with a revocable token (calendar programs cannot sign in).
+//! read with a revocable token (calendar programs cannot sign in). Each change carries the
+//! kinds of conflict it has at a glance (see [`opsdesk_domain::change::marks`]), and a
+//! calendar filtered to CIs shows their maintenance windows.
 
+use super::scan::{blackout, calendar};
 use super::settings::BlackoutView;
 use crate::cmdb::require_agent;
 use crate::{App, AppError, Result};
+use opsdesk_domain::change::{calendar_marks, Booked, Window};
 use opsdesk_domain::cmdb::{Direction, Edge, RelType, Walk};
 use opsdesk_domain::ticket::{Kind, TicketAccess};
 use opsdesk_domain::{Actor, FieldError};
-use opsdesk_store::changes::{Reader, ScheduledChange};
+use opsdesk_store::changes::{holds_window, Reader, ScheduledChange};
 use opsdesk_store::Ts;
 use serde::Serialize;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 /// At most this many changes in one calendar answer.
 const CALENDAR_LIMIT: i64 = 10_000;
@@ -21,6 +25,8 @@ const MAX_RANGE_DAYS: i64 = 400;
 /// them), though only submitted changes hold their window against others.
 const CALENDAR_STATUSES: &str =
     "'draft', 'assessment', 'awaiting_approval', 'scheduled', 'implementing', 'review', 'failed', 'closed'";
+/// At most this many maintenance windows in one calendar answer.
+const MAINTENANCE_LIMIT: usize = 2_000;
 
 #[derive(Debug, Clone, Default)]
 pub struct CalendarQuery {
@@ -47,6 +53,23 @@ pub struct CalendarItemView {
     pub planned_start: Ts,
     #[schema(value_type = String, format = DateTime)]
     pub planned_end: Ts,
+    /// The kinds of conflict the change has, judged at a glance on the range: another
+    /// submitted change on the same CI or a CI linked directly, its assignee booked
+    /// elsewhere, a blackout, a CI's maintenance window. The change's own conflict check
+    /// (`GET /api/v1/changes/{id}/conflicts`) looks deeper and names each one.
+    pub conflicts: Vec<String>,
+}
+
+/// A stretch of a CI's maintenance window within the calendar's range.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = ChangeCalendarMaintenance)]
+pub struct MaintenanceSlotView {
+    pub ci_id: i64,
+    pub ci_name: String,
+    #[schema(value_type = String, format = DateTime)]
+    pub start: Ts,
+    #[schema(value_type = String, format = DateTime)]
+    pub end: Ts,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -58,6 +81,9 @@ pub struct CalendarView {
     pub to: Ts,
     pub items: Vec<CalendarItemView>,
     pub blackouts: Vec<BlackoutView>,
+    /// The maintenance windows of the CIs a `ci:` filter names, within the range (at most
+    /// 2,000); empty without that filter.
+    pub maintenance: Vec<MaintenanceSlotView>,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -143,17 +169,56 @@ impl App {
         let (Some(from), Some(to), Some(filter)) = (from, to, filter) else {
             return Err(AppError::Internal("validated calendar query is incomplete".into()));
         };
-        let items = self.calendar_items(actor, from, to, &filter).await?;
-        let blackouts = {
-            let mut r = Reader::Db(&self.db);
-            r.blackouts_overlapping(from, to).await?.iter().map(BlackoutView::from).collect()
-        };
-        Ok(CalendarView { from, to, items, blackouts })
+        let (items, blackouts) = self.calendar_items(actor, from, to, &filter).await?;
+        let maintenance = self.maintenance_slots(&filter, from, to).await?;
+        Ok(CalendarView { from, to, items, blackouts: blackouts.iter().map(BlackoutView::from).collect(), maintenance })
     }
 
-    async fn calendar_items(&self, actor: &Actor, from: Ts, to: Ts, f: &Filter) -> Result<Vec<CalendarItemView>> {
+    /// The CIs named by `ci:` filters, by id or name.
+    async fn named_cis(&self, names: &[String]) -> Result<Vec<i64>> {
+        let mut out = Vec::new();
+        for name in names {
+            match name.parse::<i64>() {
+                Ok(id) => out.push(id),
+                Err(_) => out.extend(self.db.ci_ids_named(&name.to_lowercase(), None).await?),
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+        Ok(out)
+    }
+
+    /// The maintenance windows of the CIs the filter names, within the range.
+    async fn maintenance_slots(&self, f: &Filter, from: Ts, to: Ts) -> Result<Vec<MaintenanceSlotView>> {
+        let cis = self.named_cis(&f.cis).await?;
+        let mut r = Reader::Db(&self.db);
+        let windows = r.maintenance_windows(&cis).await?;
+        let with_window: Vec<i64> = windows.iter().map(|(id, _)| *id).collect();
+        let names: HashMap<i64, String> = r.nodes(&with_window).await?.into_iter().map(|n| (n.id, n.name)).collect();
+        let mut out = Vec::new();
+        for (ci, spec) in windows {
+            let left = MAINTENANCE_LIMIT - out.len();
+            for (start, end) in calendar(&spec)?.working_intervals(from.0, to.0, left) {
+                let ci_name = names.get(&ci).cloned().unwrap_or_default();
+                out.push(MaintenanceSlotView { ci_id: ci, ci_name, start: Ts(start), end: Ts(end) });
+            }
+        }
+        out.sort_by_key(|m| (m.start, m.ci_id));
+        Ok(out)
+    }
+
+    /// The changes of the range the actor sees and the filter keeps, with their conflict
+    /// marks, and the blackouts of the range.
+    async fn calendar_items(
+        &self,
+        actor: &Actor,
+        from: Ts,
+        to: Ts,
+        f: &Filter,
+    ) -> Result<(Vec<CalendarItemView>, Vec<opsdesk_store::changes::BlackoutRow>)> {
         let mut r = Reader::Db(&self.db);
         let rows = r.changes_overlapping_many(from, to, CALENDAR_STATUSES, CALENDAR_LIMIT).await?;
+        let blackouts = r.blackouts_overlapping(from, to).await?;
         let desks = self.db.desks().await?;
         let desk_ids: Vec<i64> = f
             .desks
@@ -163,16 +228,12 @@ impl App {
             })
             .collect();
         if !f.desks.is_empty() && desk_ids.is_empty() {
-            return Ok(Vec::new());
+            return Ok((Vec::new(), blackouts));
         }
         // CIs a change must touch: the named ones, and everything the named services depend on.
         let mut wanted: Option<HashSet<i64>> = None;
-        for name in &f.cis {
-            let ids = match name.parse::<i64>() {
-                Ok(id) => vec![id],
-                Err(_) => self.db.ci_ids_named(&name.to_lowercase(), None).await?,
-            };
-            wanted.get_or_insert_with(HashSet::new).extend(ids);
+        if !f.cis.is_empty() {
+            wanted.get_or_insert_with(HashSet::new).extend(self.named_cis(&f.cis).await?);
         }
         for name in &f.services {
             let services = match name.parse::<i64>() {
@@ -198,27 +259,30 @@ impl App {
                 wanted.get_or_insert_with(HashSet::new).extend(w.nodes().into_iter().map(|(id, _)| id));
             }
         }
-        let visible: Vec<&ScheduledChange> = rows.iter().filter(|c| actor.can_see_ticket(&access(c))).collect();
-        let with_cis = match &wanted {
-            Some(_) => {
-                let ids: Vec<i64> = visible.iter().map(|c| c.ticket_id).collect();
-                r.change_cis(&ids).await?
-            }
-            None => Vec::new(),
-        };
-        Ok(visible
-            .into_iter()
-            .filter(|c| f.types.is_empty() || f.types.contains(&c.change_type))
-            .filter(|c| f.statuses.is_empty() || f.statuses.contains(&c.status))
-            .filter(|c| desk_ids.is_empty() || desk_ids.contains(&c.desk_id))
-            .filter(|c| {
-                wanted.as_ref().is_none_or(|w| with_cis.iter().any(|(t, ci)| *t == c.ticket_id && w.contains(ci)))
+        let ids: Vec<i64> = rows.iter().map(|c| c.ticket_id).collect();
+        let with_cis = r.change_cis(&ids).await?;
+        let mut cis_of: HashMap<i64, Vec<i64>> = HashMap::new();
+        for (t, ci) in &with_cis {
+            cis_of.entry(*t).or_default().push(*ci);
+        }
+        let marks = marks(&mut r, &rows, &cis_of, &blackouts).await?;
+        let items = rows
+            .iter()
+            .zip(marks)
+            .filter(|(c, _)| actor.can_see_ticket(&access(c)))
+            .filter(|(c, _)| f.types.is_empty() || f.types.contains(&c.change_type))
+            .filter(|(c, _)| f.statuses.is_empty() || f.statuses.contains(&c.status))
+            .filter(|(c, _)| desk_ids.is_empty() || desk_ids.contains(&c.desk_id))
+            .filter(|(c, _)| {
+                wanted
+                    .as_ref()
+                    .is_none_or(|w| cis_of.get(&c.ticket_id).is_some_and(|cis| cis.iter().any(|ci| w.contains(ci))))
             })
-            .filter(|c| {
+            .filter(|(c, _)| {
                 let hay = format!("{} {}", c.number, c.title).to_lowercase();
                 f.words.iter().all(|w| hay.contains(w.as_str()))
             })
-            .map(|c| CalendarItemView {
+            .map(|(c, conflicts)| CalendarItemView {
                 id: c.ticket_id,
                 number: c.number.clone(),
                 title: c.title.clone(),
@@ -229,8 +293,10 @@ impl App {
                 assignee_id: c.assignee_id,
                 planned_start: c.planned_start,
                 planned_end: c.planned_end,
+                conflicts,
             })
-            .collect())
+            .collect();
+        Ok((items, blackouts))
     }
 
     /// Issues the caller's calendar feed token, revoking the one before.
@@ -270,8 +336,7 @@ impl App {
         let now = Ts::now();
         let from = Ts(now.0 - jiff::SignedDuration::from_hours(24 * 30));
         let to = Ts(now.0 + jiff::SignedDuration::from_hours(24 * 180));
-        let items = self.calendar_items(&actor, from, to, &Filter::default()).await?;
-        let blackouts = Reader::Db(&self.db).blackouts_overlapping(from, to).await?;
+        let (items, blackouts) = self.calendar_items(&actor, from, to, &Filter::default()).await?;
         Ok(ics(&items, &blackouts, now))
     }
 }
@@ -307,4 +372,44 @@ fn ics(items: &[CalendarItemView], blackouts: &[opsdesk_store::changes::Blackout
         cal.push(e.done());
     }
     cal.done().to_string()
+}
+
+/// The conflict marks of every change of the range, in the order of `rows`: judged against
+/// all of the range's changes, the ones the reader cannot see included (a mark names no other
+/// change), on the direct links between their CIs.
+async fn marks(
+    r: &mut Reader<'_>,
+    rows: &[ScheduledChange],
+    cis_of: &HashMap<i64, Vec<i64>>,
+    blackouts: &[opsdesk_store::changes::BlackoutRow],
+) -> Result<Vec<Vec<String>>> {
+    let mut all: Vec<i64> = cis_of.values().flatten().copied().collect();
+    all.sort_unstable();
+    all.dedup();
+    let in_range: HashSet<i64> = all.iter().copied().collect();
+    let links: Vec<(i64, i64)> = r
+        .edges_touching(&all, false)
+        .await?
+        .into_iter()
+        .filter(|e| in_range.contains(&e.target_id))
+        .map(|e| (e.source_id, e.target_id))
+        .collect();
+    let mut maintenance = HashMap::new();
+    for (ci, spec) in r.maintenance_windows(&all).await? {
+        maintenance.insert(ci, calendar(&spec)?);
+    }
+    let booked: Vec<Booked> = rows
+        .iter()
+        .map(|c| Booked {
+            window: Window { start: c.planned_start.0, end: c.planned_end.0 },
+            ci_ids: cis_of.get(&c.ticket_id).cloned().unwrap_or_default(),
+            assignee_id: c.assignee_id,
+            holds: holds_window(&c.status),
+        })
+        .collect();
+    let blackouts: Vec<_> = blackouts.iter().map(blackout).collect();
+    Ok(calendar_marks(&booked, &links, &blackouts, &maintenance)
+        .into_iter()
+        .map(|kinds| kinds.into_iter().map(|k| k.as_str().to_string()).collect())
+        .collect())
 }

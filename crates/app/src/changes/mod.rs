@@ -7,7 +7,9 @@ mod cab;
 mod calendar;
 mod conflicts;
 mod create;
+mod options;
 pub use conflicts::OverrideInput;
+pub use options::{ChangeSettingsInput, ChangeSettingsView};
 mod record;
 mod reports;
 pub(crate) mod review;
@@ -15,7 +17,7 @@ pub(crate) mod scan;
 mod settings;
 mod views;
 
-pub use calendar::{CalendarItemView, CalendarQuery, CalendarView, FeedTokenView};
+pub use calendar::{CalendarItemView, CalendarQuery, CalendarView, FeedTokenView, MaintenanceSlotView};
 pub use record::{ChangeInput, ChangePatch};
 pub use reports::{ChangeReport, ReportRow};
 pub use settings::{

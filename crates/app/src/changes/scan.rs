@@ -7,7 +7,8 @@
 use crate::tickets::transition::CAUSED_BY;
 use crate::{AppError, Result};
 use opsdesk_domain::change::{
-    Blackout, BlackoutScope, ChangeFacts, ChangeType, Conflict, ConflictScan, Neighbour, OtherChange, RiskClass, Window,
+    Blackout, BlackoutScope, ChangeFacts, ChangeType, Conflict, ConflictDepth, ConflictScan, Neighbour, OtherChange,
+    RiskClass, Window,
 };
 use opsdesk_domain::cmdb::{Direction, Edge, RelType, Walk, BUSINESS_SERVICE};
 use opsdesk_domain::sla::{BusinessCalendar, CalendarSpec};
@@ -16,8 +17,8 @@ use opsdesk_store::tickets::Ticket;
 use opsdesk_store::Ts;
 use std::collections::HashMap;
 
-/// How many levels of the dependency graph, either way, a change's CIs reach for conflicts.
-pub const CONFLICT_DEPTH: u32 = 2;
+/// Where the conflict check's depth is kept (see [`ConflictDepth`]).
+pub(crate) const CONFLICT_DEPTH_KEY: &str = "change.conflict_depth";
 /// How far downstream the business services a change touches are looked for.
 pub const SERVICE_DEPTH: u32 = 5;
 /// The ranges (days from the change's start) the next free window is looked for in, in turn.
@@ -65,7 +66,12 @@ async fn walk(r: &mut Reader<'_>, start: i64, direction: Direction, depth: u32) 
     Ok(w)
 }
 
-/// The CIs of a ticket, their neighbours within [`CONFLICT_DEPTH`] either way (with the
+/// The conflict check's depth in force.
+pub(crate) async fn conflict_depth(r: &mut Reader<'_>) -> Result<ConflictDepth> {
+    Ok(ConflictDepth::from_stored(r.setting(CONFLICT_DEPTH_KEY).await?.as_deref()))
+}
+
+/// The CIs of a ticket, their neighbours within the conflict depth either way (with the
 /// path of names to each), and the business services they reach downstream.
 pub(crate) async fn reach(r: &mut Reader<'_>, ticket: i64) -> Result<Reach> {
     let cis = r.affected_cis(ticket).await?;
@@ -74,18 +80,19 @@ pub(crate) async fn reach(r: &mut Reader<'_>, ticket: i64) -> Result<Reach> {
 
 /// [`reach`] from CIs given by id and name (a change not stored yet).
 pub(crate) async fn reach_of(r: &mut Reader<'_>, cis: Vec<(i64, String)>) -> Result<Reach> {
+    let levels = conflict_depth(r).await?.levels();
     let ours: Vec<i64> = cis.iter().map(|(id, _)| *id).collect();
     let mut paths: HashMap<i64, Vec<i64>> = HashMap::new();
     let mut downstream: Vec<i64> = Vec::new();
     for (id, _) in &cis {
         for direction in [Direction::Downstream, Direction::Upstream] {
-            let depth = if direction == Direction::Downstream { SERVICE_DEPTH } else { CONFLICT_DEPTH };
+            let depth = if direction == Direction::Downstream { SERVICE_DEPTH.max(levels) } else { levels };
             let w = walk(r, *id, direction, depth).await?;
             for (node, d) in w.nodes() {
                 if direction == Direction::Downstream && !downstream.contains(&node) {
                     downstream.push(node);
                 }
-                if d == 0 || d > CONFLICT_DEPTH || ours.contains(&node) {
+                if d == 0 || d > levels || ours.contains(&node) {
                     continue;
                 }
                 let path = w.path_to(node);
@@ -112,7 +119,7 @@ pub(crate) async fn reach_of(r: &mut Reader<'_>, cis: Vec<(i64, String)>) -> Res
     Ok(Reach { cis, neighbours, services })
 }
 
-fn blackout(b: &BlackoutRow) -> Blackout {
+pub(crate) fn blackout(b: &BlackoutRow) -> Blackout {
     let scope = match b.ci_ids.as_deref() {
         None => BlackoutScope::All,
         Some(json) => match serde_json::from_str::<Vec<i64>>(json) {

@@ -240,3 +240,35 @@ impl ConflictScan<'_> {
         super::schedule::next_free_window(self.window, &self.blockers(), &cals, known_until)
     }
 }
+
+/// How many levels of the dependency graph, either way, a change's CIs reach for conflicts:
+/// 1 is the CIs linked directly; deeper finds more and reads more of the graph.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct ConflictDepth(u32);
+
+impl ConflictDepth {
+    pub const DEFAULT: ConflictDepth = ConflictDepth(2);
+    pub const MAX: u32 = 5;
+
+    pub fn new(levels: i64, field: &str) -> Result<ConflictDepth, crate::FieldError> {
+        match u32::try_from(levels) {
+            Ok(n) if (1..=Self::MAX).contains(&n) => Ok(ConflictDepth(n)),
+            _ => Err(crate::FieldError::new(
+                field,
+                "out_of_range",
+                format!("the conflict check reaches 1 to {} levels of the dependency graph", Self::MAX),
+            )),
+        }
+    }
+
+    /// The stored setting; the default when there is none or it cannot be read.
+    pub fn from_stored(raw: Option<&str>) -> ConflictDepth {
+        raw.and_then(|r| r.trim().parse::<i64>().ok())
+            .and_then(|n| ConflictDepth::new(n, "conflict_depth").ok())
+            .unwrap_or(ConflictDepth::DEFAULT)
+    }
+
+    pub fn levels(self) -> u32 {
+        self.0
+    }
+}

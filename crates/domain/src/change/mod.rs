@@ -7,6 +7,7 @@
 //! compute with.
 
 pub mod conflict;
+pub mod marks;
 pub mod review;
 pub mod risk;
 pub mod schedule;
@@ -14,7 +15,10 @@ pub mod schedule;
 #[cfg(test)]
 mod tests;
 
-pub use conflict::{Blackout, BlackoutScope, Conflict, ConflictKind, ConflictScan, Neighbour, OtherChange};
+pub use conflict::{
+    Blackout, BlackoutScope, Conflict, ConflictDepth, ConflictKind, ConflictScan, Neighbour, OtherChange,
+};
+pub use marks::{calendar_marks, Booked};
 pub use risk::{AnswerOption, HistoryFacts, ImpactFacts, Question, Questionnaire, Risk, RiskFactor};
 pub use schedule::{next_free_window, Window};
 

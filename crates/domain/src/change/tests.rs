@@ -300,3 +300,51 @@ fn a_change_that_caused_incidents_closes_as_successful_only_with_the_reason() {
     assert!(close(serde_json::json!({"review_outcome": "partial"})).is_empty());
     assert_eq!(close(serde_json::json!({})), ["review_recorded"], "no outcome is the review missing, not unexplained");
 }
+
+fn booked(w: Window, cis: Vec<i64>, assignee: Option<i64>, holds: bool) -> Booked {
+    Booked { window: w, ci_ids: cis, assignee_id: assignee, holds }
+}
+
+fn marks_of(
+    b: &[Booked],
+    links: &[(i64, i64)],
+    blackouts: &[Blackout],
+    m: &HashMap<i64, BusinessCalendar>,
+) -> Vec<Vec<&'static str>> {
+    calendar_marks(b, links, blackouts, m).into_iter().map(|k| k.into_iter().map(|k| k.as_str()).collect()).collect()
+}
+
+#[test]
+fn calendar_marks_each_change_with_the_kinds_of_its_conflicts() {
+    let sat = win("2026-03-07T23:00:00Z", "2026-03-08T01:00:00Z");
+    let later = win("2026-03-08T01:00:00Z", "2026-03-08T02:00:00Z");
+    let changes = vec![
+        // 0 and 1 share CI 1 in overlapping windows; 2 only touches them in time.
+        booked(sat, vec![1], Some(7), true),
+        booked(sat, vec![1], None, true),
+        booked(later, vec![1], Some(7), true),
+        // 3 is on CI 2, linked to CI 1; 4 is a draft on CI 1 (marked, but holds nothing).
+        booked(sat, vec![2], None, true),
+        booked(sat, vec![1], None, false),
+        // 5 shares only the assignee with 0; 6 is alone on CI 9 outside its maintenance window.
+        booked(sat, vec![5], Some(7), true),
+        booked(win("2026-03-09T10:00:00Z", "2026-03-09T11:00:00Z"), vec![9], None, true),
+    ];
+    let maintenance: HashMap<i64, BusinessCalendar> = [(9, saturday_nights()), (5, saturday_nights())].into();
+    let got = marks_of(&changes, &[(2, 1)], &[], &maintenance);
+    assert_eq!(got[0], vec!["ci_overlap", "dependency_overlap", "assignee_booked"]);
+    assert_eq!(got[1], vec!["ci_overlap", "dependency_overlap"]);
+    assert!(got[2].is_empty(), "touching windows do not conflict: {:?}", got[2]);
+    assert_eq!(got[3], vec!["dependency_overlap"]);
+    assert_eq!(got[4], vec!["ci_overlap", "dependency_overlap"]);
+    assert_eq!(got[5], vec!["assignee_booked"]);
+    assert_eq!(got[6], vec!["outside_maintenance"]);
+    // A blackout on CI 2 freezes change 3 only; one on everything freezes all that overlap it.
+    let on_two = Blackout { id: 1, name: "freeze".into(), window: sat, scope: BlackoutScope::Cis(vec![2]) };
+    let got = marks_of(&changes, &[], std::slice::from_ref(&on_two), &HashMap::new());
+    assert_eq!(got[3], vec!["blackout"]);
+    assert!(got[0].is_empty() || !got[0].contains(&"blackout"));
+    let all = Blackout { scope: BlackoutScope::All, ..on_two };
+    let got = marks_of(&changes, &[], &[all], &HashMap::new());
+    assert!(got[5].contains(&"blackout") && !got[6].contains(&"blackout"));
+}

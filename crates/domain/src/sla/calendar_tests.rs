@@ -274,3 +274,32 @@ fn touching_and_full_day_intervals_are_fine() {
     assert_eq!(c.add(ts("2026-06-01T16:00:00Z"), BusinessDuration::ZERO).unwrap(), ts("2026-06-01T16:00:00Z"));
     assert_eq!(c.add(ts("2026-06-01T18:00:00Z"), BusinessDuration::ZERO).unwrap(), ts("2026-06-02T00:00:00Z"));
 }
+
+#[test]
+fn working_intervals_join_overnight_windows_and_clip_to_the_range() {
+    // Saturday 22:00-24:00 and Sunday 00:00-06:00 in Berlin are one night's window;
+    // 2026-03-28 is the night the clocks spring forward (22:00 CET = 21:00Z, 06:00 CEST = 04:00Z).
+    let c = cal("Europe/Berlin", &[("sat", &["22:00-24:00"]), ("sun", &["00:00-06:00"])], &[]);
+    let got = c.working_intervals(ts("2026-03-23T00:00:00Z"), ts("2026-04-06T00:00:00Z"), 10);
+    assert_eq!(
+        got,
+        vec![
+            (ts("2026-03-28T21:00:00Z"), ts("2026-03-29T04:00:00Z")),
+            (ts("2026-04-04T20:00:00Z"), ts("2026-04-05T04:00:00Z")),
+        ]
+    );
+    // Clipped at both ends, and cut off at the limit.
+    let clipped = c.working_intervals(ts("2026-03-29T00:00:00Z"), ts("2026-04-05T00:00:00Z"), 10);
+    assert_eq!(
+        clipped,
+        vec![
+            (ts("2026-03-29T00:00:00Z"), ts("2026-03-29T04:00:00Z")),
+            (ts("2026-04-04T20:00:00Z"), ts("2026-04-05T00:00:00Z")),
+        ]
+    );
+    assert_eq!(c.working_intervals(ts("2026-03-23T00:00:00Z"), ts("2026-04-06T00:00:00Z"), 1).len(), 1);
+    assert!(c.working_intervals(ts("2026-03-30T00:00:00Z"), ts("2026-04-03T00:00:00Z"), 10).is_empty());
+    let always = BusinessCalendar::twenty_four_seven();
+    let (a, b) = (ts("2026-03-30T00:00:00Z"), ts("2026-04-03T00:00:00Z"));
+    assert_eq!(always.working_intervals(a, b, 10), vec![(a, b)]);
+}

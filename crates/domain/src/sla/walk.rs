@@ -85,6 +85,44 @@ impl BusinessCalendar {
         end.and_then(|e| Timestamp::from_second(e).ok())
     }
 
+    /// The stretches of working time within `[from, to)`, touching intervals joined and each
+    /// clipped to the range, at most `limit` of them (a calendar page shows maintenance
+    /// windows this way). A calendar open around the clock gives the whole range.
+    pub fn working_intervals(&self, from: Timestamp, to: Timestamp, limit: usize) -> Vec<(Timestamp, Timestamp)> {
+        if to <= from || limit == 0 {
+            return Vec::new();
+        }
+        if self.always {
+            return vec![(from, to)];
+        }
+        let (from_s, to_s) = (secs_floor(from.as_nanosecond()), secs_floor(to.as_nanosecond()));
+        let days = (to_s - from_s).div_euclid(DAY) + 2;
+        let mut w = Walker::new(self, from_s, days);
+        let mut joined: Vec<(i64, i64)> = Vec::new();
+        while let Some((s, e)) = w.next() {
+            if s >= to_s {
+                break;
+            }
+            if e <= from_s {
+                continue;
+            }
+            let full = joined.len() == limit;
+            match joined.last_mut() {
+                Some(last) if s <= last.1 => last.1 = last.1.max(e),
+                _ if full => break,
+                _ => joined.push((s, e)),
+            }
+        }
+        joined
+            .into_iter()
+            .filter_map(|(s, e)| {
+                let s = Timestamp::from_second(s.max(from_s)).ok()?;
+                let e = Timestamp::from_second(e.min(to_s)).ok()?;
+                (e > s).then_some((s, e))
+            })
+            .collect()
+    }
+
     pub(crate) fn add_nanos(&self, start: Timestamp, d_ns: i128) -> Result<Timestamp, CalendarError> {
         let t = start.as_nanosecond();
         let d_ns = d_ns.max(0);

@@ -21,29 +21,29 @@ fn guard_names(r: &Reply) -> Vec<String> {
         .unwrap_or_default()
 }
 
-async fn ci(c: &Client, class: &str, name: &str) -> i64 {
+pub(crate) async fn ci(c: &Client, class: &str, name: &str) -> i64 {
     let r = created(c.post("/api/v1/cmdb/cis", json!({"class": class, "name": name, "status": "live"})).await);
     r["id"].as_i64().expect("id")
 }
 
-async fn relate(c: &Client, source: i64, rel: &str, target: i64) {
+pub(crate) async fn relate(c: &Client, source: i64, rel: &str, target: i64) {
     created(c.post("/api/v1/cmdb/relationships", json!({"source": source, "type": rel, "target": target})).await);
 }
 
 /// Answers that make a change low risk on the standard questionnaire.
-fn safe() -> Value {
+pub(crate) fn safe() -> Value {
     json!({"tested": "yes", "outage": "none", "backout": "easy", "experience": "often"})
 }
 
-async fn change(c: &Client, title: &str, change: Value) -> Value {
+pub(crate) async fn change(c: &Client, title: &str, change: Value) -> Value {
     created(c.post("/api/v1/tickets", json!({"kind": "change", "title": title, "change": change})).await)
 }
 
-async fn move_to(c: &Client, number: &str, to: &str) -> Reply {
+pub(crate) async fn move_to(c: &Client, number: &str, to: &str) -> Reply {
     c.post(&format!("/api/v1/tickets/{number}/transitions"), json!({"to": to})).await
 }
 
-fn kinds_of(conflicts: &Value) -> Vec<String> {
+pub(crate) fn kinds_of(conflicts: &Value) -> Vec<String> {
     conflicts["conflicts"]
         .as_array()
         .unwrap_or_else(|| panic!("conflicts in {conflicts:?}"))

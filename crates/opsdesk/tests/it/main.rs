@@ -14,6 +14,7 @@ mod browser_approvals;
 mod browser_changes;
 mod browser_cmdb;
 mod change_admin_pages;
+mod change_calendar;
 mod change_pages;
 mod changes;
 mod changes_links;

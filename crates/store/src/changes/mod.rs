@@ -108,6 +108,11 @@ const CHANGE_COLUMNS: &str = "ticket_id, change_type, template_id, planned_start
 /// The statuses in which a change holds its window (it may still happen).
 pub const HOLDING_STATUSES: &str = "'assessment', 'awaiting_approval', 'scheduled', 'implementing'";
 
+/// Whether a change in `status` holds its window (one of [`HOLDING_STATUSES`]).
+pub fn holds_window(status: &str) -> bool {
+    matches!(status, "assessment" | "awaiting_approval" | "scheduled" | "implementing")
+}
+
 impl Db {
     pub async fn change(&self, ticket: i64) -> Result<Option<ChangeRow>> {
         let sql = format!("SELECT {CHANGE_COLUMNS} FROM changes WHERE ticket_id = $1");
@@ -203,5 +208,16 @@ impl Tx {
         .await
         .map(|_| ())?);
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn holds_window_agrees_with_the_sql_list() {
+        let listed: Vec<&str> = super::HOLDING_STATUSES.split(',').map(|s| s.trim().trim_matches('\'')).collect();
+        for status in ["draft", "assessment", "awaiting_approval", "scheduled", "implementing", "review", "closed"] {
+            assert_eq!(super::holds_window(status), listed.contains(&status), "{status}");
+        }
     }
 }

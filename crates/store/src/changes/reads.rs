@@ -229,14 +229,26 @@ impl Reader<'_> {
 
     /// The maintenance windows (calendar specs as JSON) of the CIs that have one.
     pub async fn maintenance_windows(&mut self, cis: &[i64]) -> Result<Vec<(i64, String)>> {
-        if cis.is_empty() {
-            return Ok(Vec::new());
+        let mut out = Vec::new();
+        for chunk in cis.chunks(IN_CHUNK) {
+            let sql = format!(
+                "SELECT ci_id, spec FROM ci_maintenance_windows WHERE ci_id IN ({}) ORDER BY ci_id",
+                id_list(chunk)
+            );
+            let rows: Vec<(i64, String)> =
+                on_reader!(self, |c| sqlx::query_as(&sql).persistent(false).fetch_all(c).await?);
+            out.extend(rows);
         }
-        let sql = format!(
-            "SELECT ci_id, spec FROM ci_maintenance_windows WHERE ci_id IN ({}) ORDER BY ci_id",
-            id_list(&cis[..cis.len().min(IN_CHUNK)])
-        );
-        Ok(on_reader!(self, |c| sqlx::query_as(&sql).persistent(false).fetch_all(c).await?))
+        Ok(out)
+    }
+
+    /// A value from the `settings` table, read where the check runs.
+    pub async fn setting(&mut self, key: &str) -> Result<Option<String>> {
+        let row: Option<(String,)> = on_reader!(self, |c| sqlx::query_as("SELECT value FROM settings WHERE key = $1")
+            .bind(key)
+            .fetch_optional(c)
+            .await?);
+        Ok(row.map(|r| r.0))
     }
 
     /// The tickets linked to `ticket` by `link_type`: those it points at (`outbound`, e.g. the

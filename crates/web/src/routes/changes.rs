@@ -42,6 +42,7 @@ pub fn router() -> OpenApiRouter<WebState> {
         .routes(routes!(list_policies, put_policy))
         .routes(routes!(delete_policy))
         .routes(routes!(report))
+        .merge(super::change_settings::router())
 }
 
 #[utoipa::path(
@@ -73,8 +74,8 @@ async fn update_change(
 #[utoipa::path(
     get, path = "/api/v1/changes/{id}/conflicts", tag = "changes", operation_id = "changeConflicts",
     summary = "A change's conflicts",
-    description = "Agents. Other changes on the same CI or on a CI linked to its CIs within two levels of the \
-                   dependency graph (with the path), the assignee booked elsewhere, blackouts (global or of its \
+    description = "Agents. Other changes on the same CI or on a CI linked to its CIs within the configured \
+                   depth of the dependency graph (2 levels until changed; with the path), the assignee booked elsewhere, blackouts (global or of its \
                    CIs and the services they reach), and maintenance windows of its CIs the window leaves. \
                    Windows that only touch do not conflict. With conflicts, the next free window of the same \
                    length.",
@@ -128,7 +129,8 @@ struct CalendarParams {
     get, path = "/api/v1/changes/calendar", tag = "changes", operation_id = "changeCalendar",
     summary = "The change calendar",
     description = "Agents: the changes they see whose planned window overlaps the range (drafts included; \
-                   cancelled and rejected ones left out), and the blackouts.",
+                   cancelled and rejected ones left out), each with the kinds of conflict it has at a glance; \
+                   the blackouts; and, for CIs a `ci:` filter names, their maintenance windows in the range.",
     params(CalendarParams),
     responses((status = 200, description = "The calendar.", body = CalendarView), fails::Forbidden),
 )]

@@ -6,6 +6,7 @@ use utoipa_axum::router::OpenApiRouter;
 mod approvals;
 mod audit;
 mod auth;
+mod change_settings;
 mod changes;
 mod cmdb;
 mod cmdb_model;

@@ -1,7 +1,8 @@
 //! The admin page for blackout (freeze) windows: those not over yet, each with a delete
 //! button, and the form that adds one with its name, start and end (typed in the admin's time
 //! zone) and scope: everything, or the CIs named one per line (by id or name; a service
-//! freezes what it depends on).
+//! freezes what it depends on). Beside them, how deep the conflict check looks into the
+//! dependency graph.
 
 use super::admin::{admin, done, failed, Done};
 use super::agent_change::local;
@@ -18,14 +19,16 @@ use axum::routing::{get, post};
 use axum::Router;
 use axum_extra::extract::CookieJar;
 use opsdesk_app::auth::Authenticated;
-use opsdesk_app::changes::{BlackoutInput, BlackoutScopeInput};
+use opsdesk_app::changes::{BlackoutInput, BlackoutScopeInput, ChangeSettingsInput};
 use opsdesk_app::AppError;
+use opsdesk_domain::FieldError;
 use serde_json::Value;
 
 pub fn router() -> Router<WebState> {
     Router::new()
         .route("/admin/changes/blackouts", get(list).post(create))
         .route("/admin/changes/blackouts/{id}/delete", post(delete))
+        .route("/admin/changes/conflict-depth", post(set_depth))
 }
 
 pub struct BlackoutRow {
@@ -55,6 +58,8 @@ struct BlackoutsPage {
     blackouts: Vec<BlackoutRow>,
     form: BlackoutForm,
     errors: FieldErrors,
+    /// Levels of the dependency graph the conflict check reaches.
+    depth: u32,
 }
 
 /// A `datetime-local` value typed in `zone`, as RFC 3339; the raw text when it is not one, so
@@ -101,8 +106,12 @@ async fn render(
             scope,
         });
     }
+    let depth = match s.app.change_settings(&auth.actor).await {
+        Ok(c) => c.conflict_depth,
+        Err(e) => return app_error(Some(Nav::of(auth)), e),
+    };
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
-    (status, BlackoutsPage { nav: Nav::of(auth), ok, zone, blackouts, form, errors }).into_response()
+    (status, BlackoutsPage { nav: Nav::of(auth), ok, zone, blackouts, form, errors, depth }).into_response()
 }
 
 async fn list(State(s): State<WebState>, jar: CookieJar, uri: Uri, q: Query<Done>) -> Response {
@@ -159,6 +168,17 @@ async fn delete(State(s): State<WebState>, Path(id): Path<i64>, post: FormPost) 
     let FormPost { auth, .. } = post;
     match s.app.delete_blackout(&auth.actor, id).await {
         Ok(()) => done("/admin/changes/blackouts", "removed"),
+        Err(e) => failed(&auth, e),
+    }
+}
+
+async fn set_depth(State(s): State<WebState>, post: FormPost) -> Response {
+    let FormPost { auth, fields } = post;
+    let Ok(levels) = fields.raw("conflict_depth").trim().parse::<i64>() else {
+        return failed(&auth, FieldError::new("conflict_depth", "not_a_number", "Choose 1 to 5 levels.").into());
+    };
+    match s.app.update_change_settings(&auth.actor, ChangeSettingsInput { conflict_depth: levels }).await {
+        Ok(_) => done("/admin/changes/blackouts", "saved"),
         Err(e) => failed(&auth, e),
     }
 }

@@ -1,5 +1,6 @@
 //! The change calendar for agents: a month, a week or a list of the changes planned in it,
-//! with blackout days marked, filtered like the API (`type:`, `status:`, `desk:`, `ci:`,
+//! with blackout days marked, each change's conflicts marked, the maintenance windows of the
+//! CIs a `ci:` filter names, filtered like the API (`type:`, `status:`, `desk:`, `ci:`,
 //! `service:` and words); and the personal iCalendar feed (issue, revoke).
 
 use super::agent_change::local;
@@ -42,6 +43,8 @@ pub struct Entry {
     pub change_type: String,
     pub risk: String,
     pub when: String,
+    /// The kinds of conflict, in words (empty when none).
+    pub conflicts: String,
 }
 
 pub struct Day {
@@ -50,6 +53,8 @@ pub struct Day {
     pub label: String,
     pub in_period: bool,
     pub blackout: bool,
+    /// The maintenance windows of the day: CI and hours.
+    pub maintenance: Vec<String>,
     pub entries: Vec<Entry>,
     /// Changes of the day beyond those shown (the month grid shows [`MONTH_DAY_ENTRIES`]).
     pub more: usize,
@@ -71,6 +76,7 @@ struct CalendarPage {
     weeks: Vec<Vec<Day>>,
     list: Vec<Entry>,
     blackouts: Vec<String>,
+    maintenance: Vec<String>,
     error: Option<String>,
     feed: Option<String>,
     feed_active: bool,
@@ -84,6 +90,7 @@ fn entry(c: &CalendarItemView, zone: &str) -> Entry {
         change_type: c.change_type.clone(),
         risk: words(&c.risk_class),
         when: format!("{} to {}", local(c.planned_start, zone), local(c.planned_end, zone)),
+        conflicts: c.conflicts.iter().map(|k| words(k)).collect::<Vec<_>>().join(", "),
     }
 }
 
@@ -133,10 +140,11 @@ async fn render(s: &WebState, auth: &opsdesk_app::auth::Authenticated, p: Params
         to: Some(to_ts(if view == "list" { end } else { grid_end })),
         q: p.q.clone().filter(|q| !q.trim().is_empty()),
     };
-    let (items, blackouts, error) = match s.app.change_calendar(&auth.actor, &q).await {
-        Ok(c) => (c.items, c.blackouts, None),
-        Err(e) => (Vec::new(), Vec::new(), Some(describe(&e))),
+    let (items, blackouts, maintenance, error) = match s.app.change_calendar(&auth.actor, &q).await {
+        Ok(c) => (c.items, c.blackouts, c.maintenance, None),
+        Err(e) => (Vec::new(), Vec::new(), Vec::new(), Some(describe(&e))),
     };
+    let hours = |t: opsdesk_store::Ts| t.0.to_zoned(tz.clone()).strftime("%H:%M").to_string();
     let mut weeks = Vec::new();
     if view != "list" {
         let mut day = grid_start;
@@ -154,6 +162,11 @@ async fn render(s: &WebState, auth: &opsdesk_app::auth::Authenticated, p: Params
                     label: day.strftime("%a %-d").to_string(),
                     in_period: day >= start && day < end,
                     blackout: blackouts.iter().any(|b| b.from.0 < until && b.until.0 > from),
+                    maintenance: maintenance
+                        .iter()
+                        .filter(|m| m.start.0 < until && m.end.0 > from)
+                        .map(|m| format!("{} {}–{}", m.ci_name, hours(m.start), hours(m.end)))
+                        .collect(),
                     entries: on_day.iter().take(limit).map(|c| entry(c, &zone)).collect(),
                     more: on_day.len().saturating_sub(limit),
                 });
@@ -176,6 +189,14 @@ async fn render(s: &WebState, auth: &opsdesk_app::auth::Authenticated, p: Params
             .iter()
             .map(|b| format!("{}: {} to {}", b.name, local(b.from, &zone), local(b.until, &zone)))
             .collect(),
+        maintenance: if view == "list" {
+            maintenance
+                .iter()
+                .map(|m| format!("{}: {} to {}", m.ci_name, local(m.start, &zone), local(m.end, &zone)))
+                .collect()
+        } else {
+            Vec::new()
+        },
         error,
         feed,
         feed_active,

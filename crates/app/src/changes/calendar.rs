@@ -386,14 +386,7 @@ async fn marks(
     let mut all: Vec<i64> = cis_of.values().flatten().copied().collect();
     all.sort_unstable();
     all.dedup();
-    let in_range: HashSet<i64> = all.iter().copied().collect();
-    let links: Vec<(i64, i64)> = r
-        .edges_touching(&all, false)
-        .await?
-        .into_iter()
-        .filter(|e| in_range.contains(&e.target_id))
-        .map(|e| (e.source_id, e.target_id))
-        .collect();
+    let links = r.links_among(&all).await?;
     let mut maintenance = HashMap::new();
     for (ci, spec) in r.maintenance_windows(&all).await? {
         maintenance.insert(ci, calendar(&spec)?);

@@ -204,15 +204,44 @@ impl Reader<'_> {
     pub async fn change_cis(&mut self, tickets: &[i64]) -> Result<Vec<(i64, i64)>> {
         let mut out = Vec::new();
         for chunk in tickets.chunks(IN_CHUNK) {
-            let sql = format!(
-                "SELECT ticket_id, ci_id FROM ticket_cis WHERE ticket_id IN ({}) AND role = 'affected'",
-                id_list(chunk)
-            );
-            let rows: Vec<(i64, i64)> =
-                on_reader!(self, |c| sqlx::query_as(&sql).persistent(false).fetch_all(c).await?);
-            out.extend(rows);
+            let rest = format!("FROM ticket_cis WHERE ticket_id IN ({}) AND role = 'affected'", id_list(chunk));
+            out.extend(self.pairs(("ticket_id", "ci_id"), &rest).await?);
         }
         Ok(out)
+    }
+
+    /// The relationships whose both ends are among `cis` (either direction), as pairs.
+    pub async fn links_among(&mut self, cis: &[i64]) -> Result<Vec<(i64, i64)>> {
+        if cis.is_empty() {
+            return Ok(Vec::new());
+        }
+        let all = id_list(cis);
+        let mut out = Vec::new();
+        for chunk in cis.chunks(IN_CHUNK) {
+            let rest = format!(
+                "FROM ci_relationships WHERE source_id IN ({}) AND target_id IN ({all}) AND deleted_at IS NULL",
+                id_list(chunk)
+            );
+            out.extend(self.pairs(("source_id", "target_id"), &rest).await?);
+        }
+        Ok(out)
+    }
+
+    /// `SELECT a, b {rest}` of two integer columns. On SQLite the rows come back as one JSON
+    /// row: its driver hands each row from its worker thread to the caller, which costs more
+    /// than the query when a calendar reads thousands.
+    async fn pairs(&mut self, (a, b): (&str, &str), rest: &str) -> Result<Vec<(i64, i64)>> {
+        let backend = match self {
+            Reader::Db(db) => db.backend(),
+            Reader::Tx(tx) => tx.backend(),
+        };
+        if backend != crate::Backend::Sqlite {
+            let sql = format!("SELECT {a}, {b} {rest}");
+            return Ok(on_reader!(self, |c| sqlx::query_as(&sql).persistent(false).fetch_all(c).await?));
+        }
+        let sql = format!("SELECT json_group_array(json_array({a}, {b})) {rest}");
+        let json: String = on_reader!(self, |c| sqlx::query_scalar(&sql).persistent(false).fetch_one(c).await?);
+        crate::stored_json("pairs of ids", &json)
     }
 
     /// Blackouts whose window ends after `from` and starts before `to`.

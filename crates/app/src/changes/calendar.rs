@@ -139,9 +139,23 @@ fn access(c: &ScheduledChange) -> TicketAccess {
     }
 }
 
+/// Chooses which of a calendar's changes get their conflict marks: a page marks only those it
+/// shows (marking reads around each marked change). Given the changes, it answers one flag each.
+pub type MarkChoice<'a> = &'a (dyn Fn(&[CalendarItemView]) -> Vec<bool> + Sync);
+
 impl App {
-    /// The change calendar of a range (default: this month).
+    /// The change calendar of a range (default: this month), every change marked.
     pub async fn change_calendar(&self, actor: &Actor, q: &CalendarQuery) -> Result<CalendarView> {
+        self.change_calendar_marking(actor, q, &|items| vec![true; items.len()]).await
+    }
+
+    /// The change calendar with conflict marks on the changes `mark` chooses.
+    pub async fn change_calendar_marking(
+        &self,
+        actor: &Actor,
+        q: &CalendarQuery,
+        mark: MarkChoice<'_>,
+    ) -> Result<CalendarView> {
         require_agent(actor)?;
         let mut c = opsdesk_domain::validation::Checks::new();
         let now = jiff::Zoned::now().with_time_zone(jiff::tz::TimeZone::UTC);
@@ -169,7 +183,7 @@ impl App {
         let (Some(from), Some(to), Some(filter)) = (from, to, filter) else {
             return Err(AppError::Internal("validated calendar query is incomplete".into()));
         };
-        let (items, blackouts) = self.calendar_items(actor, from, to, &filter).await?;
+        let (items, blackouts) = self.calendar_items(actor, from, to, &filter, mark).await?;
         let maintenance = self.maintenance_slots(&filter, from, to).await?;
         Ok(CalendarView { from, to, items, blackouts: blackouts.iter().map(BlackoutView::from).collect(), maintenance })
     }
@@ -207,14 +221,15 @@ impl App {
         Ok(out)
     }
 
-    /// The changes of the range the actor sees and the filter keeps, with their conflict
-    /// marks, and the blackouts of the range.
+    /// The changes of the range the actor sees and the filter keeps, with the conflict marks
+    /// of those `mark` chooses, and the blackouts of the range.
     async fn calendar_items(
         &self,
         actor: &Actor,
         from: Ts,
         to: Ts,
         f: &Filter,
+        mark: MarkChoice<'_>,
     ) -> Result<(Vec<CalendarItemView>, Vec<opsdesk_store::changes::BlackoutRow>)> {
         let mut r = Reader::Db(&self.db);
         let rows = r.changes_overlapping_many(from, to, CALENDAR_STATUSES, CALENDAR_LIMIT).await?;
@@ -259,30 +274,30 @@ impl App {
                 wanted.get_or_insert_with(HashSet::new).extend(w.nodes().into_iter().map(|(id, _)| id));
             }
         }
-        let ids: Vec<i64> = rows.iter().map(|c| c.ticket_id).collect();
-        let with_cis = r.change_cis(&ids).await?;
+        // The filters on CIs need the CIs of every change in the range.
         let mut cis_of: HashMap<i64, Vec<i64>> = HashMap::new();
-        for (t, ci) in &with_cis {
-            cis_of.entry(*t).or_default().push(*ci);
+        if wanted.is_some() {
+            let ids: Vec<i64> = rows.iter().map(|c| c.ticket_id).collect();
+            for (t, ci) in r.change_cis(&ids).await? {
+                cis_of.entry(t).or_default().push(ci);
+            }
         }
-        let marks = marks(&mut r, &rows, &cis_of, &blackouts).await?;
-        let items = rows
+        let mut items: Vec<CalendarItemView> = rows
             .iter()
-            .zip(marks)
-            .filter(|(c, _)| actor.can_see_ticket(&access(c)))
-            .filter(|(c, _)| f.types.is_empty() || f.types.contains(&c.change_type))
-            .filter(|(c, _)| f.statuses.is_empty() || f.statuses.contains(&c.status))
-            .filter(|(c, _)| desk_ids.is_empty() || desk_ids.contains(&c.desk_id))
-            .filter(|(c, _)| {
+            .filter(|c| actor.can_see_ticket(&access(c)))
+            .filter(|c| f.types.is_empty() || f.types.contains(&c.change_type))
+            .filter(|c| f.statuses.is_empty() || f.statuses.contains(&c.status))
+            .filter(|c| desk_ids.is_empty() || desk_ids.contains(&c.desk_id))
+            .filter(|c| {
                 wanted
                     .as_ref()
                     .is_none_or(|w| cis_of.get(&c.ticket_id).is_some_and(|cis| cis.iter().any(|ci| w.contains(ci))))
             })
-            .filter(|(c, _)| {
+            .filter(|c| {
                 let hay = format!("{} {}", c.number, c.title).to_lowercase();
                 f.words.iter().all(|w| hay.contains(w.as_str()))
             })
-            .map(|(c, conflicts)| CalendarItemView {
+            .map(|c| CalendarItemView {
                 id: c.ticket_id,
                 number: c.number.clone(),
                 title: c.title.clone(),
@@ -293,9 +308,14 @@ impl App {
                 assignee_id: c.assignee_id,
                 planned_start: c.planned_start,
                 planned_end: c.planned_end,
-                conflicts,
+                conflicts: Vec::new(),
             })
             .collect();
+        let chosen: Vec<i64> = items.iter().zip(mark(&items)).filter(|(_, m)| *m).map(|(i, _)| i.id).collect();
+        let mut marked = marks(&mut r, &rows, &chosen, &blackouts).await?;
+        for item in &mut items {
+            item.conflicts = marked.remove(&item.id).unwrap_or_default();
+        }
         Ok((items, blackouts))
     }
 
@@ -336,7 +356,8 @@ impl App {
         let now = Ts::now();
         let from = Ts(now.0 - jiff::SignedDuration::from_hours(24 * 30));
         let to = Ts(now.0 + jiff::SignedDuration::from_hours(24 * 180));
-        let (items, blackouts) = self.calendar_items(&actor, from, to, &Filter::default()).await?;
+        let (items, blackouts) =
+            self.calendar_items(&actor, from, to, &Filter::default(), &|i| vec![false; i.len()]).await?;
         Ok(ics(&items, &blackouts, now))
     }
 }
@@ -374,21 +395,46 @@ fn ics(items: &[CalendarItemView], blackouts: &[opsdesk_store::changes::Blackout
     cal.done().to_string()
 }
 
-/// The conflict marks of every change of the range, in the order of `rows`: judged against
-/// all of the range's changes, the ones the reader cannot see included (a mark names no other
-/// change), on the direct links between their CIs.
+/// The conflict marks of the `chosen` changes, judged against all of the range's changes (the
+/// ones the reader cannot see included: a mark names no other change), on the direct links
+/// between CIs.
 async fn marks(
     r: &mut Reader<'_>,
     rows: &[ScheduledChange],
-    cis_of: &HashMap<i64, Vec<i64>>,
+    chosen: &[i64],
     blackouts: &[opsdesk_store::changes::BlackoutRow],
-) -> Result<Vec<Vec<String>>> {
-    let mut all: Vec<i64> = cis_of.values().flatten().copied().collect();
-    all.sort_unstable();
-    all.dedup();
-    let links = r.links_among(&all).await?;
+) -> Result<HashMap<i64, Vec<String>>> {
+    if chosen.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let in_range: HashSet<i64> = rows.iter().map(|c| c.ticket_id).collect();
+    let (pairs, links) = if chosen.len() * 4 >= rows.len() {
+        // Most of the range: every change's CIs and the links among them.
+        let ids: Vec<i64> = rows.iter().map(|c| c.ticket_id).collect();
+        let pairs = r.change_cis(&ids).await?;
+        let links = r.links_among(&distinct(pairs.iter().map(|p| p.1))).await?;
+        (pairs, links)
+    } else {
+        // A few (a page's shown changes): their CIs, the CIs linked to those, and the range's
+        // changes on any of them, which are all the changes the chosen ones can conflict with.
+        let ours = r.change_cis(chosen).await?;
+        let our_cis = distinct(ours.iter().map(|p| p.1));
+        let links = r.links_touching(&our_cis).await?;
+        let related = distinct(our_cis.iter().copied().chain(links.iter().flat_map(|(a, b)| [*a, *b])));
+        let mut pairs: Vec<(i64, i64)> =
+            r.tickets_on_cis(&related).await?.into_iter().filter(|(t, _)| in_range.contains(t)).collect();
+        pairs.extend(ours);
+        pairs.sort_unstable();
+        pairs.dedup();
+        (pairs, links)
+    };
+    let mut cis_of: HashMap<i64, Vec<i64>> = HashMap::new();
+    for (t, ci) in &pairs {
+        cis_of.entry(*t).or_default().push(*ci);
+    }
+    let chosen_cis = distinct(chosen.iter().filter_map(|t| cis_of.get(t)).flatten().copied());
     let mut maintenance = HashMap::new();
-    for (ci, spec) in r.maintenance_windows(&all).await? {
+    for (ci, spec) in r.maintenance_windows(&chosen_cis).await? {
         maintenance.insert(ci, calendar(&spec)?);
     }
     let booked: Vec<Booked> = rows
@@ -401,8 +447,18 @@ async fn marks(
         })
         .collect();
     let blackouts: Vec<_> = blackouts.iter().map(blackout).collect();
+    let wanted: HashSet<i64> = chosen.iter().copied().collect();
     Ok(calendar_marks(&booked, &links, &blackouts, &maintenance)
         .into_iter()
-        .map(|kinds| kinds.into_iter().map(|k| k.as_str().to_string()).collect())
+        .zip(rows)
+        .filter(|(_, c)| wanted.contains(&c.ticket_id))
+        .map(|(kinds, c)| (c.ticket_id, kinds.into_iter().map(|k| k.as_str().to_string()).collect()))
         .collect())
+}
+
+fn distinct(ids: impl Iterator<Item = i64>) -> Vec<i64> {
+    let mut v: Vec<i64> = ids.collect();
+    v.sort_unstable();
+    v.dedup();
+    v
 }

@@ -17,7 +17,7 @@ pub(crate) mod scan;
 mod settings;
 mod views;
 
-pub use calendar::{CalendarItemView, CalendarQuery, CalendarView, FeedTokenView, MaintenanceSlotView};
+pub use calendar::{CalendarItemView, CalendarQuery, CalendarView, FeedTokenView, MaintenanceSlotView, MarkChoice};
 pub use record::{ChangeInput, ChangePatch};
 pub use reports::{ChangeReport, ReportRow};
 pub use settings::{

@@ -83,6 +83,13 @@ both_backends! {
         let numbers: Vec<&str> = cal["items"].as_array().expect("items").iter().map(|i| i["number"].as_str().expect("n")).collect();
         assert_eq!(numbers.len(), 2, "{numbers:?}");
 
+        // Unrelated changes in the month, so that a page showing a few changes marks only
+        // those (reading around them) rather than the whole range: the marks must not differ.
+        let filler = ci(&admin, "server", "filler-01").await;
+        for day in 14..22 {
+            change(&admin, "Filler", window(&format!("2027-05-{day}T10:00:00Z"), &format!("2027-05-{day}T11:00:00Z"), vec![filler])).await;
+        }
+
         // The month page marks the conflicting change and shows the window on its Saturdays.
         let web = session_with(&server, &admin_user.email, "a long enough password").await;
         let (status, html) = page(&web, "/agent/changes?view=month&at=2027-05-10&q=ci:lone-07").await;

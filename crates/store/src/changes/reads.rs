@@ -227,6 +227,30 @@ impl Reader<'_> {
         Ok(out)
     }
 
+    /// The relationships with either end among `cis`, as (source, target) pairs.
+    pub async fn links_touching(&mut self, cis: &[i64]) -> Result<Vec<(i64, i64)>> {
+        let mut out = Vec::new();
+        for chunk in cis.chunks(IN_CHUNK) {
+            for end in ["source_id", "target_id"] {
+                let rest = format!("FROM ci_relationships WHERE {end} IN ({}) AND deleted_at IS NULL", id_list(chunk));
+                out.extend(self.pairs(("source_id", "target_id"), &rest).await?);
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+        Ok(out)
+    }
+
+    /// The tickets that affect any of `cis`: (ticket, CI).
+    pub async fn tickets_on_cis(&mut self, cis: &[i64]) -> Result<Vec<(i64, i64)>> {
+        let mut out = Vec::new();
+        for chunk in cis.chunks(IN_CHUNK) {
+            let rest = format!("FROM ticket_cis WHERE ci_id IN ({}) AND role = 'affected'", id_list(chunk));
+            out.extend(self.pairs(("ticket_id", "ci_id"), &rest).await?);
+        }
+        Ok(out)
+    }
+
     /// `SELECT a, b {rest}` of two integer columns. On SQLite the rows come back as one JSON
     /// row: its driver hands each row from its worker thread to the caller, which costs more
     /// than the query when a calendar reads thousands.

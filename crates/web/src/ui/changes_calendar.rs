@@ -140,41 +140,62 @@ async fn render(s: &WebState, auth: &opsdesk_app::auth::Authenticated, p: Params
         to: Some(to_ts(if view == "list" { end } else { grid_end })),
         q: p.q.clone().filter(|q| !q.trim().is_empty()),
     };
-    let (items, blackouts, maintenance, error) = match s.app.change_calendar(&auth.actor, &q).await {
+    // The grid's days as instants, and how many changes a day lists.
+    let mut days = Vec::new();
+    if view != "list" {
+        let mut day = grid_start;
+        while day < grid_end {
+            let (from, until) = (day.to_zoned(tz.clone()).ok(), (day + 1.days()).to_zoned(tz.clone()).ok());
+            let (Some(from), Some(until)) = (from, until) else { break };
+            days.push((day, from.timestamp(), until.timestamp()));
+            day += 1.days();
+        }
+    }
+    let limit = if view == "month" { MONTH_DAY_ENTRIES } else { usize::MAX };
+    // Only the changes the page lists are marked (marking reads around each one).
+    let listed = |items: &[CalendarItemView]| {
+        if view == "list" {
+            return vec![true; items.len()];
+        }
+        let mut shown = vec![false; items.len()];
+        for (_, from, until) in &days {
+            let on_day =
+                items.iter().enumerate().filter(|(_, c)| c.planned_start.0 < *until && c.planned_end.0 > *from);
+            for (i, _) in on_day.take(limit) {
+                shown[i] = true;
+            }
+        }
+        shown
+    };
+    let (items, blackouts, maintenance, error) = match s.app.change_calendar_marking(&auth.actor, &q, &listed).await {
         Ok(c) => (c.items, c.blackouts, c.maintenance, None),
         Err(e) => (Vec::new(), Vec::new(), Vec::new(), Some(describe(&e))),
     };
     let hours = |t: opsdesk_store::Ts| t.0.to_zoned(tz.clone()).strftime("%H:%M").to_string();
-    let mut weeks = Vec::new();
-    if view != "list" {
-        let mut day = grid_start;
-        while day < grid_end {
-            let mut week = Vec::new();
-            for _ in 0..7 {
-                let (from, until) = (day.to_zoned(tz.clone()).ok(), (day + 1.days()).to_zoned(tz.clone()).ok());
-                let (Some(from), Some(until)) = (from, until) else { break };
-                let (from, until) = (from.timestamp(), until.timestamp());
-                let limit = if view == "month" { MONTH_DAY_ENTRIES } else { usize::MAX };
-                let on_day: Vec<&CalendarItemView> =
-                    items.iter().filter(|c| c.planned_start.0 < until && c.planned_end.0 > from).collect();
-                week.push(Day {
-                    date: day.to_string(),
-                    label: day.strftime("%a %-d").to_string(),
-                    in_period: day >= start && day < end,
-                    blackout: blackouts.iter().any(|b| b.from.0 < until && b.until.0 > from),
-                    maintenance: maintenance
-                        .iter()
-                        .filter(|m| m.start.0 < until && m.end.0 > from)
-                        .map(|m| format!("{} {}–{}", m.ci_name, hours(m.start), hours(m.end)))
-                        .collect(),
-                    entries: on_day.iter().take(limit).map(|c| entry(c, &zone)).collect(),
-                    more: on_day.len().saturating_sub(limit),
-                });
-                day += 1.days();
-            }
-            weeks.push(week);
-        }
-    }
+    let weeks: Vec<Vec<Day>> = days
+        .chunks(7)
+        .map(|week| {
+            week.iter()
+                .map(|(day, from, until)| {
+                    let on_day: Vec<&CalendarItemView> =
+                        items.iter().filter(|c| c.planned_start.0 < *until && c.planned_end.0 > *from).collect();
+                    Day {
+                        date: day.to_string(),
+                        label: day.strftime("%a %-d").to_string(),
+                        in_period: *day >= start && *day < end,
+                        blackout: blackouts.iter().any(|b| b.from.0 < *until && b.until.0 > *from),
+                        maintenance: maintenance
+                            .iter()
+                            .filter(|m| m.start.0 < *until && m.end.0 > *from)
+                            .map(|m| format!("{} {}–{}", m.ci_name, hours(m.start), hours(m.end)))
+                            .collect(),
+                        entries: on_day.iter().take(limit).map(|c| entry(c, &zone)).collect(),
+                        more: on_day.len().saturating_sub(limit),
+                    }
+                })
+                .collect()
+        })
+        .collect();
     let feed_active = s.app.calendar_feed_state(&auth.actor).await.map(|f| f.active).unwrap_or(false);
     CalendarPage {
         nav: super::Nav::of(auth),

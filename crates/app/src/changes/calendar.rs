@@ -407,10 +407,9 @@ async fn marks(
     if chosen.is_empty() {
         return Ok(HashMap::new());
     }
-    let in_range: HashSet<i64> = rows.iter().map(|c| c.ticket_id).collect();
+    let ids: Vec<i64> = rows.iter().map(|c| c.ticket_id).collect();
     let (pairs, links) = if chosen.len() * 4 >= rows.len() {
         // Most of the range: every change's CIs and the links among them.
-        let ids: Vec<i64> = rows.iter().map(|c| c.ticket_id).collect();
         let pairs = r.change_cis(&ids).await?;
         let links = r.links_among(&distinct(pairs.iter().map(|p| p.1))).await?;
         (pairs, links)
@@ -421,8 +420,7 @@ async fn marks(
         let our_cis = distinct(ours.iter().map(|p| p.1));
         let links = r.links_touching(&our_cis).await?;
         let related = distinct(our_cis.iter().copied().chain(links.iter().flat_map(|(a, b)| [*a, *b])));
-        let mut pairs: Vec<(i64, i64)> =
-            r.tickets_on_cis(&related).await?.into_iter().filter(|(t, _)| in_range.contains(t)).collect();
+        let mut pairs = r.tickets_on_cis(&related, &ids).await?;
         pairs.extend(ours);
         pairs.sort_unstable();
         pairs.dedup();

@@ -241,11 +241,20 @@ impl Reader<'_> {
         Ok(out)
     }
 
-    /// The tickets that affect any of `cis`: (ticket, CI).
-    pub async fn tickets_on_cis(&mut self, cis: &[i64]) -> Result<Vec<(i64, i64)>> {
+    /// Which of `tickets` affect which of `cis`: (ticket, CI).
+    pub async fn tickets_on_cis(&mut self, cis: &[i64], tickets: &[i64]) -> Result<Vec<(i64, i64)>> {
+        if tickets.is_empty() {
+            return Ok(Vec::new());
+        }
+        let among = id_list(tickets);
         let mut out = Vec::new();
         for chunk in cis.chunks(IN_CHUNK) {
-            let rest = format!("FROM ticket_cis WHERE ci_id IN ({}) AND role = 'affected'", id_list(chunk));
+            // The unary `+` keeps SQLite on the (ci_id, ticket_id) index, testing the tickets
+            // there, rather than seeking every pair of the two lists.
+            let rest = format!(
+                "FROM ticket_cis WHERE ci_id IN ({}) AND +ticket_id IN ({among}) AND role = 'affected'",
+                id_list(chunk)
+            );
             out.extend(self.pairs(("ticket_id", "ci_id"), &rest).await?);
         }
         Ok(out)

@@ -6,6 +6,7 @@
 pub mod approvals;
 pub mod audit;
 pub mod auth;
+pub mod catalog;
 pub mod changes;
 pub mod cmdb;
 pub mod demo;

@@ -100,27 +100,53 @@ impl CatalogItemView {
 
 /// The item a request ordered (its title as it was then, if it was deleted since).
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = CatalogRequestItem)]
 pub struct CatalogItemRef {
     /// Null once the item is deleted.
     pub id: Option<i64>,
     pub title: String,
 }
 
+/// A person by id and name.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = CatalogPerson)]
 pub struct PersonRef {
     pub id: i64,
     pub name: String,
 }
 
+/// An answer's stored value: text (text, textarea, date, select), a number (number, user and
+/// attachment ids), true/false (checkbox) or a list of choices (multiselect).
+pub struct AnswerValueSchema;
+
+impl utoipa::PartialSchema for AnswerValueSchema {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, OneOfBuilder, Type};
+        OneOfBuilder::new()
+            .item(ObjectBuilder::new().schema_type(Type::String))
+            .item(ObjectBuilder::new().schema_type(Type::Number))
+            .item(ObjectBuilder::new().schema_type(Type::Boolean))
+            .item(ArrayBuilder::new().items(ObjectBuilder::new().schema_type(Type::String)))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for AnswerValueSchema {
+    fn name() -> std::borrow::Cow<'static, str> {
+        "CatalogAnswerValue".into()
+    }
+}
+
 /// One answer as agents read it.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = CatalogAnswer)]
 pub struct AnswerView {
     pub key: String,
     pub label: String,
     #[serde(rename = "type")]
     pub field_type: FieldType,
     /// The stored answer.
-    #[schema(value_type = Object)]
+    #[schema(value_type = AnswerValueSchema)]
     pub value: Value,
     /// The answer for people: a user's name, `Yes`/`No`, choices joined by commas.
     pub display: String,

@@ -16,6 +16,7 @@ pub const MAX_TEXT: usize = 1_000;
 /// What kind of answer a field takes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
+#[schema(as = CatalogFieldType)]
 pub enum FieldType {
     /// One line of text.
     Text,
@@ -39,6 +40,7 @@ pub enum FieldType {
 /// A value a `show_if` compares with: text (a select's option), a number, or true/false.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(untagged)]
+#[schema(as = CatalogShowIfValue)]
 pub enum Expected {
     Bool(bool),
     Number(f64),
@@ -59,6 +61,7 @@ impl Expected {
 /// multiselect, when its answer contains the value.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = CatalogShowIf)]
 pub struct ShowIf {
     /// The key of an earlier field of the same form.
     pub field: String,
@@ -68,6 +71,7 @@ pub struct ShowIf {
 /// One field of a form.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = CatalogFormField)]
 pub struct FormField {
     /// Names the answer: `answers.<key>`. 1-40 lowercase letters, digits or `_`, starting
     /// with a letter; unique in the form.

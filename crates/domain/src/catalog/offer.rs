@@ -33,6 +33,7 @@ pub fn needs_approval(has_approval: bool, price_cents: Option<i64>, skip_below_c
 /// Who may see and order an item: members of any listed organisation or group. Both lists
 /// empty offers it to everyone.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(as = CatalogAudience)]
 pub struct Audience {
     #[serde(default)]
     pub organizations: Vec<i64>,

@@ -13,6 +13,7 @@ mod browser;
 mod browser_approvals;
 mod browser_changes;
 mod browser_cmdb;
+mod catalog;
 mod change_admin_pages;
 mod change_pages;
 mod changes;

@@ -10,6 +10,7 @@ pub mod catalog;
 pub mod changes;
 pub mod cmdb;
 pub mod demo;
+mod demo_catalog;
 mod demo_changes;
 mod demo_kb;
 mod demo_tickets;

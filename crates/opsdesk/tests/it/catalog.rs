@@ -277,6 +277,15 @@ both_backends! {
         decide(&approver_c, approval_id, "reject").await;
         assert_eq!(status(&s.agent, number).await, "rejected");
         assert!(tasks(&s.agent, number).await.is_empty());
+
+        // Nobody to ask (the requester has no manager): the approval is not skipped, the
+        // request waits for an agent.
+        let managed = json!({"stages": [{"approvers": {"manager": true}, "rule": "any"}]});
+        let id = item(&s.admin, json!({"approval": managed, "fulfilment": [{"title": "Ship it"}]})).await;
+        let req = created(order(&s.requester_c, id, json!({"answers": {"model": "standard", "accept": true}})).await);
+        assert_eq!(req["status"], "submitted");
+        let number = req["number"].as_str().expect("number");
+        assert!(approvals(&s.agent, number).await.is_empty() && tasks(&s.agent, number).await.is_empty());
     }
 
     async fn the_audience_decides_who_sees_and_orders(db: TestDb) {
@@ -344,5 +353,30 @@ both_backends! {
         assert_eq!(ok(move_to(&s.requester_c, number, "cancelled").await)["status"], "cancelled");
         let states: Vec<Value> = tasks(&s.agent, number).await.iter().map(|t| t["status"].clone()).collect();
         assert_eq!(states, [json!("cancelled"), json!("cancelled")]);
+    }
+
+    async fn the_demo_catalog_offers_items_by_organisation_and_orders_a_laptop(db: TestDb) {
+        let server = db.start_with(opsdesk::server::Role::Web, true).await;
+        let rita = session_with(&server, "requester@acme.test", "opsdesk-requester").await;
+        let joanna = session_with(&server, "joanna@globex.test", "opsdesk-requester").await;
+        let titles = |r: Value| -> Vec<String> {
+            r["items"].as_array().map(|a| a.iter().map(|i| i["title"].as_str().unwrap_or("").into()).collect())
+                .unwrap_or_default()
+        };
+        let acme = titles(ok(rita.get("/api/v1/catalog/items").await));
+        assert_eq!(acme, ["Laptop", "Access to a business application", "New starter"]);
+        let globex = titles(ok(joanna.get("/api/v1/catalog/items").await));
+        assert_eq!(globex, ["Laptop", "Access to a business application"], "the new starter is Acme's");
+        let categories = ok(rita.get("/api/v1/catalog/categories?desk=IT").await);
+        assert_eq!(categories["items"].as_array().map(Vec::len), Some(3));
+
+        // The laptop: the developer model asks for memory; its price needs an approval.
+        let laptop = ok(rita.get("/api/v1/catalog/items?q=laptop").await)["items"][0]["id"].as_i64().expect("laptop");
+        let r = order(&rita, laptop, json!({"answers": {"model": "Developer 16\"", "accept": true}})).await;
+        assert_eq!(error_fields(&r), ["answers.ram"]);
+        let body = json!({"answers": {"model": "Developer 16\"", "ram": "64", "accept": true}});
+        let req = created(order(&rita, laptop, body).await);
+        assert_eq!(req["answers"]["ram"], "64");
+        assert_eq!(req["status"], "awaiting_approval");
     }
 }

@@ -53,6 +53,29 @@ const ITEM_COLS: &str = "id, desk_id, category_id, title, description, picture, 
     approval_skip_below_cents, fulfilment, price_cents, delivery_days, sla_policy_id, audience, published, position, \
     version, created_at, updated_at";
 
+/// Binds an item's writable fields as `$1` to `$15` and its `updated_at` as `$16`, the order
+/// both the insert and the update use.
+macro_rules! bind_item {
+    ($q:expr, $i:expr) => {
+        $q.bind($i.desk_id)
+            .bind($i.category_id)
+            .bind(&$i.title)
+            .bind(&$i.description)
+            .bind(&$i.picture)
+            .bind(&$i.form)
+            .bind(&$i.approval)
+            .bind($i.approval_skip_below_cents)
+            .bind(&$i.fulfilment)
+            .bind($i.price_cents)
+            .bind($i.delivery_days)
+            .bind($i.sla_policy_id)
+            .bind(&$i.audience)
+            .bind($i.published)
+            .bind($i.position)
+            .bind($i.updated_at)
+    };
+}
+
 impl Tx {
     pub async fn insert_catalog_category(
         &mut self,
@@ -121,25 +144,7 @@ impl Tx {
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 1, $16, $16) \
              RETURNING {ITEM_COLS}"
         );
-        Ok(on_tx!(self, |c| sqlx::query_as(&sql)
-            .bind(i.desk_id)
-            .bind(i.category_id)
-            .bind(&i.title)
-            .bind(&i.description)
-            .bind(&i.picture)
-            .bind(&i.form)
-            .bind(&i.approval)
-            .bind(i.approval_skip_below_cents)
-            .bind(&i.fulfilment)
-            .bind(i.price_cents)
-            .bind(i.delivery_days)
-            .bind(i.sla_policy_id)
-            .bind(&i.audience)
-            .bind(i.published)
-            .bind(i.position)
-            .bind(i.updated_at)
-            .fetch_one(c)
-            .await?))
+        Ok(on_tx!(self, |c| bind_item!(sqlx::query_as(&sql), i).fetch_one(c).await?))
     }
 
     /// Replaces an item's fields when it is still at `version` (any version when none is
@@ -150,30 +155,14 @@ impl Tx {
         expected_version: Option<i64>,
     ) -> Result<Option<CatalogItemRow>> {
         let sql = format!(
-            "UPDATE catalog_items SET desk_id = $2, category_id = $3, title = $4, description = $5, picture = $6, \
-             form = $7, approval = $8, approval_skip_below_cents = $9, fulfilment = $10, price_cents = $11, \
-             delivery_days = $12, sla_policy_id = $13, audience = $14, published = $15, position = $16, \
-             version = version + 1, updated_at = $17 \
-             WHERE id = $1 AND ($18 IS NULL OR version = $18) RETURNING {ITEM_COLS}"
+            "UPDATE catalog_items SET desk_id = $1, category_id = $2, title = $3, description = $4, picture = $5, \
+             form = $6, approval = $7, approval_skip_below_cents = $8, fulfilment = $9, price_cents = $10, \
+             delivery_days = $11, sla_policy_id = $12, audience = $13, published = $14, position = $15, \
+             version = version + 1, updated_at = $16 \
+             WHERE id = $17 AND ($18 IS NULL OR version = $18) RETURNING {ITEM_COLS}"
         );
-        Ok(on_tx!(self, |c| sqlx::query_as(&sql)
+        Ok(on_tx!(self, |c| bind_item!(sqlx::query_as(&sql), i)
             .bind(i.id)
-            .bind(i.desk_id)
-            .bind(i.category_id)
-            .bind(&i.title)
-            .bind(&i.description)
-            .bind(&i.picture)
-            .bind(&i.form)
-            .bind(&i.approval)
-            .bind(i.approval_skip_below_cents)
-            .bind(&i.fulfilment)
-            .bind(i.price_cents)
-            .bind(i.delivery_days)
-            .bind(i.sla_policy_id)
-            .bind(&i.audience)
-            .bind(i.published)
-            .bind(i.position)
-            .bind(i.updated_at)
             .bind(expected_version)
             .fetch_optional(c)
             .await?))

@@ -14,6 +14,7 @@ mod browser_approvals;
 mod browser_changes;
 mod browser_cmdb;
 mod catalog;
+mod catalog_pages;
 mod change_admin_pages;
 mod change_pages;
 mod changes;

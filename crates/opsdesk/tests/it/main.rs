@@ -11,6 +11,7 @@ mod approvals;
 mod approvals_pages;
 mod browser;
 mod browser_approvals;
+mod browser_catalog;
 mod browser_changes;
 mod browser_cmdb;
 mod catalog;

@@ -41,7 +41,11 @@ impl Card {
             title: i.title.clone(),
             description: i.description.clone(),
             price: i.price.map(|p| format!("{p:.2}")).unwrap_or_default(),
-            delivery: i.delivery_days.map(|d| format!("{d} days")).unwrap_or_default(),
+            delivery: match i.delivery_days {
+                Some(1) => "1 day".into(),
+                Some(d) => format!("{d} days"),
+                None => String::new(),
+            },
         }
     }
 }

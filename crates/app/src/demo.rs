@@ -132,6 +132,7 @@ impl App {
         self.seed_demo_tickets(&requesters, &agents_by_group).await?;
         let owner = self.db.user_by_email(DEMO_LOGINS[1].email).await?.map(|u| u.id);
         self.seed_demo_articles(owner).await?;
+        self.seed_demo_catalog().await?;
         if let (Some(admin), Some(agent)) = (self.db.user_by_email(DEMO_LOGINS[0].email).await?, owner) {
             self.seed_demo_changes(admin.id, agent).await?;
         }

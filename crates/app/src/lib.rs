@@ -6,9 +6,11 @@
 pub mod approvals;
 pub mod audit;
 pub mod auth;
+pub mod catalog;
 pub mod changes;
 pub mod cmdb;
 pub mod demo;
+mod demo_catalog;
 mod demo_changes;
 mod demo_kb;
 mod demo_tickets;

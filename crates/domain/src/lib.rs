@@ -5,6 +5,7 @@
 
 pub mod access;
 pub mod approval;
+pub mod catalog;
 pub mod change;
 pub mod cmdb;
 pub mod identity;

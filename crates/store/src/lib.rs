@@ -12,6 +12,7 @@ mod time;
 
 pub mod approvals;
 pub mod audit;
+pub mod catalog;
 pub mod changes;
 pub mod cmdb;
 pub mod groups;

@@ -91,3 +91,50 @@
     timer = setTimeout(ask, 250);
   });
 })();
+
+// Catalog forms: a field with `show_if` is shown (and required) only when the earlier field
+// it names has that value, or for a multiselect contains it; the server applies the same rule
+// and drops hidden answers. A hidden field's inputs are disabled so they are neither sent nor
+// checked by the browser.
+(function () {
+  "use strict";
+  var form = document.querySelector("form[data-catalog-form]");
+  if (!form) return;
+  var boxes = Array.prototype.slice.call(form.querySelectorAll(".catalog-field"));
+  function box(key) {
+    for (var i = 0; i < boxes.length; i++) if (boxes[i].getAttribute("data-key") === key) return boxes[i];
+    return null;
+  }
+  function answer(key) {
+    var b = box(key);
+    if (!b || b.hidden) return undefined;
+    var inputs = Array.prototype.slice.call(b.querySelectorAll("input, select, textarea"));
+    if (!inputs.length) return undefined;
+    var first = inputs[0];
+    if (first.type === "checkbox" && inputs.length === 1 && first.value === "true") return first.checked;
+    if (first.type === "checkbox") return inputs.filter(function (i) { return i.checked; }).map(function (i) { return i.value; });
+    if (first.value === "") return undefined;
+    if (first.type === "number") return parseFloat(first.value);
+    return first.value;
+  }
+  function matches(a, expected) {
+    if (Array.isArray(a)) return a.indexOf(expected) >= 0;
+    return a === expected;
+  }
+  function sync() {
+    boxes.forEach(function (b) {
+      var field = b.getAttribute("data-show-field");
+      if (!field) return;
+      var expected;
+      try { expected = JSON.parse(b.getAttribute("data-show-equals")); } catch (e) { return; }
+      var shown = matches(answer(field), expected);
+      b.hidden = !shown;
+      Array.prototype.slice.call(b.querySelectorAll("input, select, textarea")).forEach(function (i) {
+        i.disabled = !shown;
+      });
+    });
+  }
+  form.addEventListener("change", sync);
+  form.addEventListener("input", sync);
+  sync();
+})();

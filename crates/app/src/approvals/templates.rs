@@ -133,15 +133,7 @@ impl App {
         if name.is_empty() || name.chars().count() > 200 {
             checks.push(FieldError::new("name", "invalid_length", "1 to 200 characters"));
         }
-        let desk_id = match &input.desk {
-            Ref::Id(id) => self.db.desk(*id).await.ok().map(|d| d.id),
-            Ref::Name(n) => {
-                self.db.desks().await?.into_iter().find(|d| d.name.eq_ignore_ascii_case(n.trim())).map(|d| d.id)
-            }
-        };
-        if desk_id.is_none() {
-            checks.push(FieldError::new("desk", "unknown", "no such desk"));
-        }
+        let desk_id = crate::tickets::checked(&mut checks, self.resolve_desk(&input.desk, "desk").await)?;
         let category_id = match (&input.category, desk_id) {
             (Some(c), Some(d)) => match self.resolve_category(c, d).await {
                 Ok(id) => Some(id),
@@ -159,37 +151,48 @@ impl App {
                 None
             }
         };
-        // References become ids, so a renamed group or a changed address keeps working.
         if let Some(spec) = spec.as_mut() {
-            for (i, s) in spec.stages.iter_mut().enumerate() {
-                for (j, u) in s.approvers.users.iter_mut().enumerate() {
-                    let r = match u {
-                        UserRef::Id(id) => Ref::Id(*id),
-                        UserRef::Email(e) => Ref::Name(e.as_str().to_string()),
-                    };
-                    match self.resolve_user(&r, &format!("stages[{i}].approvers.users[{j}]")).await {
-                        Ok(found) => *u = UserRef::Id(found.id),
-                        Err(AppError::Invalid(inv)) => inv.0.into_iter().for_each(|e| checks.push(e)),
-                        Err(e) => return Err(e),
-                    }
-                }
-                for (j, g) in s.approvers.groups.iter_mut().enumerate() {
-                    let r = match g {
-                        GroupRef::Id(id) => Ref::Id(*id),
-                        GroupRef::Name(n) => Ref::Name(n.clone()),
-                    };
-                    match self.resolve_group(&r, &format!("stages[{i}].approvers.groups[{j}]")).await {
-                        Ok(id) => *g = GroupRef::Id(id),
-                        Err(AppError::Invalid(inv)) => inv.0.into_iter().for_each(|e| checks.push(e)),
-                        Err(e) => return Err(e),
-                    }
-                }
-            }
+            self.approval_refs_to_ids(spec, "", &mut checks).await?;
         }
         checks.finish()?;
         let (Some(desk_id), Some(spec)) = (desk_id, spec) else {
             return Err(AppError::Internal("validated template is incomplete".into()));
         };
         Ok((desk_id, category_id, name, spec.to_json().to_string()))
+    }
+
+    /// Turns an approval's user and group references into ids, so a renamed group or a changed
+    /// address keeps working; unknown ones become field errors under `prefix` (`approval.`).
+    pub(crate) async fn approval_refs_to_ids(
+        &self,
+        spec: &mut ApprovalSpec,
+        prefix: &str,
+        checks: &mut Checks,
+    ) -> Result<()> {
+        for (i, s) in spec.stages.iter_mut().enumerate() {
+            for (j, u) in s.approvers.users.iter_mut().enumerate() {
+                let r = match u {
+                    UserRef::Id(id) => Ref::Id(*id),
+                    UserRef::Email(e) => Ref::Name(e.as_str().to_string()),
+                };
+                match self.resolve_user(&r, &format!("{prefix}stages[{i}].approvers.users[{j}]")).await {
+                    Ok(found) => *u = UserRef::Id(found.id),
+                    Err(AppError::Invalid(inv)) => inv.0.into_iter().for_each(|e| checks.push(e)),
+                    Err(e) => return Err(e),
+                }
+            }
+            for (j, g) in s.approvers.groups.iter_mut().enumerate() {
+                let r = match g {
+                    GroupRef::Id(id) => Ref::Id(*id),
+                    GroupRef::Name(n) => Ref::Name(n.clone()),
+                };
+                match self.resolve_group(&r, &format!("{prefix}stages[{i}].approvers.groups[{j}]")).await {
+                    Ok(id) => *g = GroupRef::Id(id),
+                    Err(AppError::Invalid(inv)) => inv.0.into_iter().for_each(|e| checks.push(e)),
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+        Ok(())
     }
 }

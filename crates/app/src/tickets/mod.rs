@@ -21,6 +21,7 @@ pub use create::CreateTicket;
 pub use import::{ImportReport, ImportRow, RejectedRow};
 pub use links::LinkInput;
 pub use list::{Page, TicketPage, ViewInput, ViewWithCount};
+pub(crate) use refs::checked;
 pub use refs::Ref;
 pub use tasks::CreateTask;
 pub use timeline::{clean_filename, AttachmentUpload, Timeline};

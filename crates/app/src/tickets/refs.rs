@@ -42,6 +42,17 @@ impl App {
         }
     }
 
+    /// A service desk by id or name.
+    pub(crate) async fn resolve_desk(&self, r: &Ref, field: &str) -> Result<i64> {
+        let found = match r {
+            Ref::Id(id) => found(self.db.desk(*id).await)?.map(|d| d.id),
+            Ref::Name(n) => {
+                self.db.desks().await?.into_iter().find(|d| d.name.eq_ignore_ascii_case(n.trim())).map(|d| d.id)
+            }
+        };
+        found.ok_or_else(|| unknown(field, "service desk"))
+    }
+
     pub(crate) async fn resolve_user(&self, r: &Ref, field: &str) -> Result<User> {
         let found = match r {
             Ref::Id(id) => found(self.db.user(*id).await)?,

@@ -186,6 +186,7 @@ pub(crate) async fn move_ticket(
     }
     crate::changes::on_moved(tx, &stored, now).await?;
     crate::approvals::on_ticket_moved(tx, actor, before.status, &stored, now).await?;
+    crate::catalog::on_ticket_moved(tx, actor, before.status, &stored, now).await?;
     let change = crate::sla::track::Change::Moved { before, public_reply: comment.is_some() && public };
     crate::sla::track::track(tx, actor, &stored, change, now).await?;
     let payload = json!({ "from": before.status, "to": to });

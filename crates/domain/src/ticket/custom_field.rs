@@ -76,59 +76,7 @@ impl CustomFieldDef {
     /// Normalises and checks one value. `null` clears the field (refused when required).
     pub fn check(&self, value: &Value) -> Result<Value, FieldError> {
         let field = format!("custom_fields.{}", self.key);
-        let bad = |m: &str| FieldError::new(field.clone(), "invalid_custom_field", m.to_string());
-        if value.is_null() {
-            return if self.required {
-                Err(FieldError::new(field, "required", "this field is required"))
-            } else {
-                Ok(Value::Null)
-            };
-        }
-        match self.field_type {
-            CustomFieldType::Text => match value.as_str() {
-                Some(s) if s.chars().count() <= MAX_TEXT => Ok(Value::String(s.to_string())),
-                Some(_) => Err(bad("text has at most 10000 characters")),
-                None => Err(bad("expected text")),
-            },
-            CustomFieldType::Number => match value.as_f64() {
-                Some(n) if n.is_finite() => Ok(value.clone()),
-                _ => Err(bad("expected a number")),
-            },
-            CustomFieldType::Date => match value.as_str().map(str::parse::<jiff::civil::Date>) {
-                Some(Ok(d)) => Ok(Value::String(d.to_string())),
-                _ => Err(bad("expected a date as YYYY-MM-DD")),
-            },
-            CustomFieldType::Select => match value.as_str() {
-                Some(s) if self.options.iter().any(|o| o == s) => Ok(Value::String(s.to_string())),
-                _ => Err(bad(&format!("expected one of: {}", self.options.join(", ")))),
-            },
-            CustomFieldType::MultiSelect => {
-                let Some(items) = value.as_array() else { return Err(bad("expected a list of options")) };
-                let mut out: Vec<String> = Vec::new();
-                for item in items {
-                    match item.as_str() {
-                        Some(s) if self.options.iter().any(|o| o == s) => {
-                            if !out.iter().any(|o| o == s) {
-                                out.push(s.to_string());
-                            }
-                        }
-                        _ => return Err(bad(&format!("each item is one of: {}", self.options.join(", ")))),
-                    }
-                }
-                if self.required && out.is_empty() {
-                    return Err(FieldError::new(field, "required", "choose at least one option"));
-                }
-                Ok(Value::Array(out.into_iter().map(Value::String).collect()))
-            }
-            CustomFieldType::User => match value.as_i64() {
-                Some(id) if id > 0 => Ok(Value::from(id)),
-                _ => Err(bad("expected a user id")),
-            },
-            CustomFieldType::Boolean => match value.as_bool() {
-                Some(b) => Ok(Value::Bool(b)),
-                None => Err(bad("expected true or false")),
-            },
-        }
+        check_typed(self.field_type, &self.options, self.required, value, &field, "invalid_custom_field")
     }
 
     /// Applies `changes` to `current` under `defs`: unknown keys are refused, every given value
@@ -165,6 +113,71 @@ impl CustomFieldDef {
         }
         c.finish()?;
         Ok(out)
+    }
+}
+
+/// Normalises and checks one value of a typed field (a desk's custom field, a catalog form's
+/// answer): `null` is refused when `required`; a wrong value is a `bad_code` error on `field`.
+pub(crate) fn check_typed(
+    field_type: CustomFieldType,
+    options: &[String],
+    required: bool,
+    value: &Value,
+    field: &str,
+    bad_code: &'static str,
+) -> Result<Value, FieldError> {
+    let bad = |m: &str| FieldError::new(field, bad_code, m.to_string());
+    if value.is_null() {
+        return if required {
+            Err(FieldError::new(field, "required", "this field is required"))
+        } else {
+            Ok(Value::Null)
+        };
+    }
+    match field_type {
+        CustomFieldType::Text => match value.as_str() {
+            Some(s) if s.chars().count() <= MAX_TEXT => Ok(Value::String(s.to_string())),
+            Some(_) => Err(bad("text has at most 10000 characters")),
+            None => Err(bad("expected text")),
+        },
+        CustomFieldType::Number => match value.as_f64() {
+            Some(n) if n.is_finite() => Ok(value.clone()),
+            _ => Err(bad("expected a number")),
+        },
+        CustomFieldType::Date => match value.as_str().map(str::parse::<jiff::civil::Date>) {
+            Some(Ok(d)) => Ok(Value::String(d.to_string())),
+            _ => Err(bad("expected a date as YYYY-MM-DD")),
+        },
+        CustomFieldType::Select => match value.as_str() {
+            Some(s) if options.iter().any(|o| o == s) => Ok(Value::String(s.to_string())),
+            _ => Err(bad(&format!("expected one of: {}", options.join(", ")))),
+        },
+        CustomFieldType::MultiSelect => {
+            let Some(items) = value.as_array() else { return Err(bad("expected a list of options")) };
+            let mut out: Vec<String> = Vec::new();
+            for item in items {
+                match item.as_str() {
+                    Some(s) if options.iter().any(|o| o == s) => {
+                        if !out.iter().any(|o| o == s) {
+                            out.push(s.to_string());
+                        }
+                    }
+                    _ => return Err(bad(&format!("each item is one of: {}", options.join(", ")))),
+                }
+            }
+            if required && out.is_empty() {
+                return Err(FieldError::new(field, "required", "choose at least one option"));
+            }
+            Ok(Value::Array(out.into_iter().map(Value::String).collect()))
+        }
+        CustomFieldType::User => match value.as_i64() {
+            Some(id) if id > 0 => Ok(Value::from(id)),
+            _ => Err(bad("expected a user id")),
+        },
+        CustomFieldType::Boolean => match value.as_bool() {
+            Some(b) => Ok(Value::Bool(b)),
+            None => Err(bad("expected true or false")),
+        },
     }
 }
 

@@ -12,6 +12,7 @@ mod number;
 mod priority;
 mod visibility;
 
+pub(crate) use custom_field::check_typed;
 pub use custom_field::{CustomFieldDef, CustomFieldType};
 pub use detail::{DetailField, DetailSpec, DetailType};
 pub use guard::{ApprovalFact, Fact, Guard, GuardFacts, GuardFailure, GuardRule};

@@ -40,6 +40,7 @@ pub(super) fn tags() -> Vec<Tag> {
         ("tokens", "API tokens: the caller's own, and (for admins) anyone's."),
         ("tickets", "Incidents, service requests, problems and tasks, with their timeline."),
         ("approvals", "Approvals of tickets: stages, decisions, delegates, templates and waits."),
+        ("catalog", "The service catalog: categories and items with their forms, ordering an item as a service request, and its answers."),
         ("desk configuration", "Service desks, categories, custom fields, the priority matrix and settings."),
         ("cmdb", "The CMDB: classes, configuration items, relationships, impact analysis, history and inventory."),
         ("changes", "Change management: conflicts and their override, the change calendar and its iCalendar feed, templates, blackouts, maintenance windows, risk questionnaires, CAB approval policies and reports."),

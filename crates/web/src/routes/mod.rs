@@ -6,6 +6,7 @@ use utoipa_axum::router::OpenApiRouter;
 mod approvals;
 mod audit;
 mod auth;
+mod catalog;
 mod change_settings;
 mod changes;
 mod cmdb;
@@ -46,4 +47,5 @@ pub fn router() -> OpenApiRouter<WebState> {
         .merge(kb::router())
         .merge(mail::router())
         .merge(approvals::router())
+        .merge(catalog::router())
 }

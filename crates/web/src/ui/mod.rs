@@ -35,6 +35,7 @@ mod history_words;
 mod kb;
 mod policy_form;
 mod portal;
+mod portal_catalog;
 mod sla_view;
 mod view;
 
@@ -66,6 +67,7 @@ pub fn router() -> Router<WebState> {
         .merge(agent_mail::router())
         .merge(agent_sla::router())
         .merge(portal::router())
+        .merge(portal_catalog::router())
         .merge(admin::router())
         .merge(kb::router())
         .merge(approvals::router())

@@ -38,7 +38,7 @@ mod portal;
 mod sla_view;
 mod view;
 
-pub use form::{FormPost, UploadPost};
+pub use form::{FieldErrors, FormPost, UploadPost};
 
 use crate::extract::SESSION_COOKIE;
 use crate::WebState;
@@ -129,6 +129,7 @@ pub fn app_error(nav: Option<Nav>, e: AppError) -> Response {
         AppError::NotFound => error_page(StatusCode::NOT_FOUND, nav, "There is no such page, or you may not see it."),
         AppError::Forbidden => error_page(StatusCode::FORBIDDEN, nav, "You may not do that."),
         AppError::Refused { ref message, .. } => error_page(StatusCode::FORBIDDEN, nav, message),
+        AppError::Gone { ref message, .. } => error_page(StatusCode::GONE, nav, message),
         AppError::Unauthenticated => Redirect::to("/login").into_response(),
         AppError::Invalid(_)
         | AppError::Conflict { .. }

@@ -6,6 +6,7 @@ mod helpers;
 mod smtp_sink;
 
 mod access;
+mod admin_users_groups;
 mod admin_mail_pages;
 mod approvals;
 mod approvals_pages;
@@ -33,6 +34,7 @@ mod mail_out;
 mod mail_pages;
 mod mailbox;
 mod openapi;
+mod password_reset;
 mod pages_for_browsers;
 mod processes;
 mod queue;

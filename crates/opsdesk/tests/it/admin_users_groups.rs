@@ -89,7 +89,7 @@ both_backends! {
 
         // A group named by an SLA policy's escalation is in use too.
         let unused = created(admin.post("/api/v1/groups", json!({"name": "Spare"})).await)["id"].as_i64().expect("group");
-        let policy = json!({"name": "Gold", "targets": {"first_response": "1h"}, "escalations": [{"when": "breach", "target": "first_response", "action": "notify_group_lead", "group_id": unused}]});
+        let policy = json!({"name": "Gold", "targets": {"first_response": "1h", "resolution": "8h"}, "escalations": [{"when": "breach", "target": "first_response", "action": "notify_group_lead", "group_id": unused}]});
         let p = created(admin.post("/api/v1/sla/policies", policy).await)["id"].as_i64().expect("policy");
         let named = admin.send(reqwest::Method::DELETE, &format!("/api/v1/groups/{unused}"), None).await;
         named.assert_problem(409, "group_in_use");

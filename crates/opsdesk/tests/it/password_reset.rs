@@ -167,6 +167,8 @@ both_backends! {
         assert!(html.contains("value=\"not-an-address\""), "what was typed is kept");
         let no_csrf = http.post(server.url("/password-reset")).form(&[("email", user.email.as_str()), ("csrf", "forged")]).send().await.expect("post");
         assert_eq!(no_csrf.status(), 403);
+        // Each rendering of the form sets a fresh token: the refused page's own one works.
+        let html = no_csrf.text().await.expect("html");
 
         let sent = http.post(server.url("/password-reset")).form(&[("email", user.email.as_str()), ("csrf", &csrf_of(&html))]).send().await.expect("post");
         assert_eq!(sent.url().path(), "/password-reset", "post, redirect, get");

@@ -96,6 +96,14 @@ impl App {
         // A lead is a member of the group they lead.
         if let Some(lead) = input.lead_user_id {
             tx.add_group_member(group.id, lead, now).await?;
+            let e = NewAuditEntry {
+                action: "group.member_added",
+                actor_user_id: actor.user_id,
+                subject_user_id: Some(lead),
+                detail: json!({ "group_id": group.id, "as": "lead" }),
+                ..Default::default()
+            };
+            tx.append_audit(&e, now).await?;
         }
         emit(&mut tx, "group.created", format!("group:{}", group.id), actor, json!({}), now).await?;
         tx.commit().await?;

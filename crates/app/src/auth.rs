@@ -28,12 +28,29 @@ pub struct Authenticated {
     pub csrf_token: Option<String>,
 }
 
-fn account_key(email: &str) -> String {
+pub(crate) fn account_key(email: &str) -> String {
     format!("account:{}", email.trim().to_lowercase())
 }
 
 fn address_key(ip: &str) -> String {
     format!("address:{ip}")
+}
+
+/// The throttle keys of a password-reset request: the address asked for and the client.
+pub(crate) fn reset_keys(email: &str, origin: &Origin) -> [(String, ThrottlePolicy); 2] {
+    [
+        (format!("reset-{}", account_key(email)), ThrottlePolicy::RESET_ACCOUNT),
+        (format!("reset-{}", address_key(&origin.ip)), ThrottlePolicy::RESET_ADDRESS),
+    ]
+}
+
+/// Counts one more attempt against each key, inside the caller's transaction.
+pub(crate) async fn count_attempt(tx: &mut Tx, keys: &[(String, ThrottlePolicy)], now: Ts) -> Result<()> {
+    for (key, policy) in keys {
+        let state = tx.throttle_state_in_tx(key).await?.map(to_count);
+        tx.put_throttle_state(key, &to_state(policy.after_failure(state.as_ref(), now.0))).await?;
+    }
+    Ok(())
 }
 
 fn to_count(s: ThrottleState) -> FailureCount {
@@ -59,16 +76,11 @@ impl App {
     pub async fn login(&self, email: &str, password: &str, origin: &Origin) -> Result<NewSession> {
         let now = Ts::now();
         let keys = [(account_key(email), ThrottlePolicy::ACCOUNT), (address_key(&origin.ip), ThrottlePolicy::ADDRESS)];
-        for (key, policy) in &keys {
-            let state = self.db.throttle_state(key).await?.map(to_count);
-            if let Some(wait) = policy.locked_for(state.as_ref(), now.0) {
-                let retry_after_secs = wait.as_secs().max(1) as u64;
-                let mut tx = self.db.begin().await?;
-                audit(&mut tx, "login.throttled", None, email, origin, json!({ "key": key.split(':').next() }), now)
-                    .await?;
-                tx.commit().await?;
-                return Err(AppError::Throttled { retry_after_secs });
-            }
+        if let Some((key, retry_after_secs)) = self.locked_key(&keys, now).await? {
+            let mut tx = self.db.begin().await?;
+            audit(&mut tx, "login.throttled", None, email, origin, json!({ "key": key }), now).await?;
+            tx.commit().await?;
+            return Err(AppError::Throttled { retry_after_secs });
         }
 
         let user = match Email::parse(email) {
@@ -89,10 +101,7 @@ impl App {
                     Some(_) => "wrong_password",
                 };
                 let mut tx = self.db.begin().await?;
-                for (key, policy) in &keys {
-                    let state = tx.throttle_state_in_tx(key).await?.map(to_count);
-                    tx.put_throttle_state(key, &to_state(policy.after_failure(state.as_ref(), now.0))).await?;
-                }
+                count_attempt(&mut tx, &keys, now).await?;
                 let subject = other.as_ref().map(|u| u.id);
                 audit(&mut tx, "login.failed", subject, email, origin, json!({ "reason": reason }), now).await?;
                 tx.commit().await?;
@@ -109,6 +118,18 @@ impl App {
         audit(&mut tx, "login.succeeded", Some(user.id), &user.email, origin, json!({}), now).await?;
         tx.commit().await?;
         Ok(NewSession { token, csrf_token, user, expires_at })
+    }
+
+    /// The first locked key's kind (`account`, `address`, ...) and the seconds until it opens.
+    pub(crate) async fn locked_key(&self, keys: &[(String, ThrottlePolicy)], now: Ts) -> Result<Option<(String, u64)>> {
+        for (key, policy) in keys {
+            let state = self.db.throttle_state(key).await?.map(to_count);
+            if let Some(wait) = policy.locked_for(state.as_ref(), now.0) {
+                let kind = key.split(':').next().unwrap_or_default().to_string();
+                return Ok(Some((kind, wait.as_secs().max(1) as u64)));
+            }
+        }
+        Ok(None)
     }
 
     /// Ends a session. Unknown tokens are ignored: logging out twice is not an error.
@@ -192,7 +213,7 @@ impl App {
 }
 
 /// Appends a login-related audit row.
-async fn audit(
+pub(crate) async fn audit(
     tx: &mut Tx,
     action: &str,
     subject: Option<i64>,

@@ -23,6 +23,9 @@ pub enum AppError {
     Throttled { retry_after_secs: u64 },
     #[error("{message}")]
     Conflict { code: &'static str, message: String },
+    /// Something that worked once and no longer does (a used or expired reset link).
+    #[error("{message}")]
+    Gone { code: &'static str, message: String },
     /// The ticket changed since the version the client had; carries the current state.
     #[error("the ticket was changed meanwhile")]
     Stale(Box<crate::tickets::TicketView>),

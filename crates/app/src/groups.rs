@@ -35,13 +35,13 @@ pub struct CreateGroup {
     #[serde(default)]
     #[schema(max_length = 500)]
     pub description: String,
-    /// An agent or admin.
+    /// An agent or admin, who becomes a member too.
     #[serde(default)]
     pub lead_user_id: Option<i64>,
 }
 
 /// A short, one-line name for an organisation or group.
-fn title(raw: &str, field: &str) -> Result<String, FieldError> {
+pub(crate) fn title(raw: &str, field: &str) -> Result<String, FieldError> {
     let s = raw.trim();
     if s.is_empty() {
         return Err(FieldError::new(field, "required", "a name is required"));
@@ -93,6 +93,18 @@ impl App {
             .insert_group(&name, &input.description, input.lead_user_id, now)
             .await
             .map_err(|e| AppError::taken(e, "name", "name", "this group name"))?;
+        // A lead is a member of the group they lead.
+        if let Some(lead) = input.lead_user_id {
+            tx.add_group_member(group.id, lead, now).await?;
+            let e = NewAuditEntry {
+                action: "group.member_added",
+                actor_user_id: actor.user_id,
+                subject_user_id: Some(lead),
+                detail: json!({ "group_id": group.id, "as": "lead" }),
+                ..Default::default()
+            };
+            tx.append_audit(&e, now).await?;
+        }
         emit(&mut tx, "group.created", format!("group:{}", group.id), actor, json!({}), now).await?;
         tx.commit().await?;
         Ok(group)
@@ -140,7 +152,8 @@ impl App {
         Ok(())
     }
 
-    /// Removes a member; they lose access to the group's work on their next request.
+    /// Removes a member; they lose access to the group's work on their next request, and stop
+    /// leading it if they did.
     pub async fn remove_group_member(&self, actor: &Actor, group_id: i64, user_id: i64) -> Result<()> {
         if !actor.can(Permission::ManageIdentities) {
             return Err(AppError::Forbidden);

@@ -33,6 +33,21 @@ impl ThrottlePolicy {
         lockout: SignedDuration::from_mins(15),
     };
 
+    /// Password-reset requests for one address: every request counts (the answer is the same
+    /// whether the account exists), five an hour are plenty for a person, and the limit stops
+    /// a script from flooding someone's mailbox.
+    pub const RESET_ACCOUNT: ThrottlePolicy = ThrottlePolicy {
+        max_failures: 5,
+        window: SignedDuration::from_hours(1),
+        lockout: SignedDuration::from_mins(15),
+    };
+    /// Reset requests from one client address, for any accounts.
+    pub const RESET_ADDRESS: ThrottlePolicy = ThrottlePolicy {
+        max_failures: 20,
+        window: SignedDuration::from_mins(15),
+        lockout: SignedDuration::from_mins(15),
+    };
+
     /// `Some(wait)` when the key is locked at `now`.
     pub fn locked_for(&self, count: Option<&FailureCount>, now: Timestamp) -> Option<SignedDuration> {
         let until = count?.locked_until?;

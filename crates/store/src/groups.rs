@@ -19,6 +19,17 @@ pub struct GroupMember {
     pub added_at: Ts,
 }
 
+/// The records that refer to a group by key.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GroupUsage {
+    pub members: i64,
+    pub tickets: i64,
+    /// Group queues (saved views shared with the group).
+    pub saved_views: i64,
+    /// Desks whose new tickets go to the group.
+    pub default_of_desks: Vec<String>,
+}
+
 const GROUP_COLS: &str = "id, name, description, lead_user_id, created_at";
 
 impl Tx {
@@ -55,6 +66,84 @@ impl Tx {
         Ok(n == 1)
     }
 
+    /// Reads a group inside the transaction that is about to change it.
+    pub async fn group_for_update(&mut self, id: i64) -> Result<Group> {
+        let sql = match self.backend() {
+            crate::Backend::Sqlite => format!("SELECT {GROUP_COLS} FROM groups WHERE id = $1"),
+            crate::Backend::Postgres => format!("SELECT {GROUP_COLS} FROM groups WHERE id = $1 FOR UPDATE"),
+        };
+        Ok(on_tx!(self, |c| sqlx::query_as(&sql).bind(id).fetch_one(c).await?))
+    }
+
+    /// Writes back a group's name, description and lead.
+    pub async fn update_group(&mut self, g: &Group) -> Result<()> {
+        let n = on_tx!(self, |c| sqlx::query(
+            "UPDATE groups SET name = $2, description = $3, lead_user_id = $4 WHERE id = $1"
+        )
+        .bind(g.id)
+        .bind(&g.name)
+        .bind(&g.description)
+        .bind(g.lead_user_id)
+        .execute(c)
+        .await?
+        .rows_affected());
+        if n == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    /// Deletes a group; the caller has checked that nothing uses it.
+    pub async fn delete_group(&mut self, id: i64) -> Result<()> {
+        let n = on_tx!(self, |c| sqlx::query("DELETE FROM groups WHERE id = $1")
+            .bind(id)
+            .execute(c)
+            .await?
+            .rows_affected());
+        if n == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    /// Whether a user is a member of a group, read inside the transaction.
+    pub async fn is_group_member(&mut self, group_id: i64, user_id: i64) -> Result<bool> {
+        let row: Option<(i64,)> =
+            on_tx!(self, |c| sqlx::query_as("SELECT user_id FROM group_members WHERE group_id = $1 AND user_id = $2")
+                .bind(group_id)
+                .bind(user_id)
+                .fetch_optional(c)
+                .await?);
+        Ok(row.is_some())
+    }
+
+    /// What refers to a group by key, counted inside the transaction that would delete it.
+    pub async fn group_usage(&mut self, id: i64) -> Result<GroupUsage> {
+        let count = "SELECT (SELECT COUNT(*) FROM group_members WHERE group_id = $1), \
+                     (SELECT COUNT(*) FROM tickets WHERE group_id = $1), \
+                     (SELECT COUNT(*) FROM saved_views WHERE group_id = $1)";
+        let (members, tickets, saved_views): (i64, i64, i64) =
+            on_tx!(self, |c| sqlx::query_as(count).bind(id).fetch_one(c).await?);
+        let desks: Vec<(String,)> = on_tx!(self, |c| sqlx::query_as(
+            "SELECT name FROM service_desks WHERE default_group_id = $1 ORDER BY name"
+        )
+        .bind(id)
+        .fetch_all(c)
+        .await?);
+        Ok(GroupUsage { members, tickets, saved_views, default_of_desks: desks.into_iter().map(|d| d.0).collect() })
+    }
+
+    /// The stored rule documents that may name groups (by id or by name) inside their JSON:
+    /// SLA policies, approval templates, change approval policies and change templates, as
+    /// (what, name, json).
+    pub async fn group_naming_documents(&mut self) -> Result<Vec<(String, String, String)>> {
+        let sql = "SELECT 'SLA policy', name, spec FROM sla_policies \
+                   UNION ALL SELECT 'approval template', name, spec FROM approval_templates \
+                   UNION ALL SELECT 'change approval policy', name, stages FROM change_approval_policies \
+                   UNION ALL SELECT 'change template', name, tasks FROM change_templates";
+        Ok(on_tx!(self, |c| sqlx::query_as(sql).fetch_all(c).await?))
+    }
+
     pub async fn remove_group_member(&mut self, group_id: i64, user_id: i64) -> Result<()> {
         let n = on_tx!(self, |c| sqlx::query("DELETE FROM group_members WHERE group_id = $1 AND user_id = $2")
             .bind(group_id)
@@ -65,6 +154,13 @@ impl Tx {
         if n == 0 {
             return Err(StoreError::NotFound);
         }
+        // A lead is a member: one who leaves stops leading.
+        on_tx!(self, |c| sqlx::query("UPDATE groups SET lead_user_id = NULL WHERE id = $1 AND lead_user_id = $2")
+            .bind(group_id)
+            .bind(user_id)
+            .execute(c)
+            .await?
+            .rows_affected());
         Ok(())
     }
 }

@@ -21,6 +21,7 @@ pub mod kb;
 pub mod mail;
 pub mod organizations;
 pub mod outbox;
+pub mod password_resets;
 pub mod probe;
 pub mod sessions;
 pub mod sla;

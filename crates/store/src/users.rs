@@ -76,10 +76,11 @@ impl Tx {
         Ok(on_tx!(self, |c| sqlx::query_as(sql).bind(id).fetch_one(c).await?))
     }
 
-    /// Writes back the mutable profile and access fields of a user.
+    /// Writes back the mutable profile and access fields of a user (a taken email is a
+    /// conflict on `email`).
     pub async fn update_user(&mut self, u: &User) -> Result<()> {
         const SQL: &str = "UPDATE users SET name = $2, role = $3, time_zone = $4, locale = $5, organization_id = $6, \
-                           active = $7, sees_all_groups = $8, updated_at = $9, manager_id = $10 WHERE id = $1";
+                           active = $7, sees_all_groups = $8, updated_at = $9, manager_id = $10, email = $11 WHERE id = $1";
         let n = on_tx!(self, |c| sqlx::query(SQL)
             .bind(u.id)
             .bind(&u.name)
@@ -91,6 +92,7 @@ impl Tx {
             .bind(u.sees_all_groups)
             .bind(u.updated_at)
             .bind(u.manager_id)
+            .bind(&u.email)
             .execute(c)
             .await?
             .rows_affected());

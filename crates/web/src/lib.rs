@@ -8,6 +8,7 @@ mod layers;
 mod openapi;
 mod pages;
 mod problem;
+mod reset_pages;
 mod routes;
 mod ui;
 
@@ -74,6 +75,7 @@ pub fn router(state: WebState) -> Router {
     let app = Router::new()
         .merge(api)
         .merge(pages::router().layer(no_store()))
+        .merge(reset_pages::router().layer(no_store()))
         .merge(ui::router().layer(no_store()))
         .fallback(pages::not_found);
     layers::wrap(app, state.clone()).with_state(state)

@@ -73,6 +73,8 @@ struct LoginPage {
     next: String,
     email: String,
     message: Option<String>,
+    /// A fixed confirmation (after a password reset), never text from the query.
+    notice: Option<&'static str>,
 }
 
 /// Only same-origin relative paths are followed after sign-in; anything else (`//evil`,
@@ -96,20 +98,35 @@ fn login_page(
     email: &str,
     message: Option<String>,
 ) -> (CookieJar, LoginPage) {
+    let (csrf, cookie) = pre_session_csrf(LOGIN_CSRF_COOKIE, "/login", secure);
+    let page = LoginPage { csrf, next: safe_next(next).to_string(), email: email.to_string(), message, notice: None };
+    (jar.add(cookie), page)
+}
+
+/// A fresh CSRF token for a form shown before any session (sign-in, password reset) and the
+/// cookie that carries it (double submit): strict, HTTP-only, sent only to `path`.
+pub(crate) fn pre_session_csrf(name: &'static str, path: &'static str, secure: bool) -> (String, Cookie<'static>) {
     let csrf = random_token("");
-    let cookie = Cookie::build((LOGIN_CSRF_COOKIE, csrf.clone()))
+    let cookie = Cookie::build((name, csrf.clone()))
         .http_only(true)
         .same_site(SameSite::Strict)
         .secure(secure)
-        .path("/login")
+        .path(path)
         .build();
-    let page = LoginPage { csrf, next: safe_next(next).to_string(), email: email.to_string(), message };
-    (jar.add(cookie), page)
+    (csrf, cookie)
+}
+
+/// Whether a pre-session form echoed the token of its cookie.
+pub(crate) fn pre_session_csrf_ok(jar: &CookieJar, name: &str, submitted: &str) -> bool {
+    let expected = jar.get(name).map(|c| c.value().to_string()).unwrap_or_default();
+    !expected.is_empty() && same_secret(&expected, submitted)
 }
 
 #[derive(Deserialize)]
 struct NextQuery {
     next: Option<String>,
+    /// `done` after a password reset.
+    reset: Option<String>,
 }
 
 async fn login_form(
@@ -117,8 +134,11 @@ async fn login_form(
     jar: CookieJar,
     q: axum::extract::Query<NextQuery>,
 ) -> impl IntoResponse {
-    let next = q.0.next.unwrap_or_else(|| "/".into());
-    login_page(jar, s.config.cookie_secure, &next, "", None)
+    let (jar, mut page) = login_page(jar, s.config.cookie_secure, q.0.next.as_deref().unwrap_or("/"), "", None);
+    if q.0.reset.as_deref() == Some("done") {
+        page.notice = Some("Your new password is set and your other sessions have ended. Sign in with it.");
+    }
+    (jar, page)
 }
 
 #[derive(Deserialize)]
@@ -138,9 +158,8 @@ async fn login(State(s): State<WebState>, ip: ClientIp, jar: CookieJar, req: Req
     let Ok(Form(form)) = Form::<LoginForm>::from_request(Request::from_parts(parts, body), &s).await else {
         return (StatusCode::BAD_REQUEST, "the sign-in form was incomplete").into_response();
     };
-    let expected = jar.get(LOGIN_CSRF_COOKIE).map(|c| c.value().to_string()).unwrap_or_default();
     let secure = s.config.cookie_secure;
-    if expected.is_empty() || !same_secret(&expected, &form.csrf) {
+    if !pre_session_csrf_ok(&jar, LOGIN_CSRF_COOKIE, &form.csrf) {
         let msg = Some("Your sign-in form expired. Please try again.".to_string());
         let (jar, page) = login_page(jar, secure, &form.next, &form.email, msg);
         return (StatusCode::FORBIDDEN, jar, page).into_response();

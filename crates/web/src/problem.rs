@@ -157,6 +157,7 @@ impl From<AppError> for Problem {
                 p
             }
             AppError::Conflict { code, message } => Problem::new(StatusCode::CONFLICT, code, message),
+            AppError::Gone { code, message } => Problem::new(StatusCode::GONE, code, message),
             AppError::Precondition(message) => Problem::new(StatusCode::PRECONDITION_FAILED, "stale_version", message),
             AppError::Stale(current) => Problem::new(
                 StatusCode::PRECONDITION_FAILED,

@@ -2,10 +2,9 @@
 //! link each time) and delivers it; `approvals.nudge` runs every minute and queues the
 //! reminders and escalations that have come due, each once.
 
-use crate::mail::{deliver, Delivery};
+use crate::mail::deliver_recorded;
 use crate::{JobContext, JobError, Registry, Schedule};
 use opsdesk_app::approvals::{MailPurpose, MAIL_JOB};
-use opsdesk_app::mail::SEND_ATTEMPTS;
 use opsdesk_store::Ts;
 use std::time::Duration;
 
@@ -34,21 +33,7 @@ async fn mail(ctx: JobContext, payload: serde_json::Value) -> Result<(), JobErro
     };
     let tag = format!("j{}a{}", ctx.job_id, ctx.attempt);
     let Some(m) = ctx.app.compose_approval_mail(stage_id, approver, purpose, &tag).await? else { return Ok(()) };
-    let last = ctx.attempt >= SEND_ATTEMPTS;
-    match deliver(&url, &m.from, &m.to, &m.raw).await {
-        Ok(()) => {
-            ctx.app.record_delivery(m.mail_id, None, false).await?;
-            Ok(())
-        }
-        Err(Delivery::Permanent(err)) => {
-            ctx.app.record_delivery(m.mail_id, Some(&err), true).await?;
-            Err(JobError::Permanent(err))
-        }
-        Err(Delivery::Temporary(err)) => {
-            ctx.app.record_delivery(m.mail_id, Some(&err), last).await?;
-            Err(JobError::Retry(err))
-        }
-    }
+    deliver_recorded(&ctx, &url, m.mail_id, &m.from, &m.to, &m.raw).await
 }
 
 async fn nudge(ctx: JobContext, _: serde_json::Value) -> Result<(), JobError> {

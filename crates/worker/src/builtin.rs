@@ -34,6 +34,7 @@ pub fn register(r: &mut Registry) {
     });
     crate::mail::register(r);
     crate::approvals::register(r);
+    crate::password_reset::register(r);
     r.schedule(Schedule {
         name: "auto-close-resolved".into(),
         every: Duration::from_secs(300),

@@ -8,6 +8,7 @@ pub mod builtin;
 pub mod mail;
 pub mod mailbox;
 mod outbox;
+mod password_reset;
 mod registry;
 pub mod retry;
 mod runner;

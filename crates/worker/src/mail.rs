@@ -46,7 +46,21 @@ async fn send(ctx: JobContext, payload: serde_json::Value) -> Result<(), JobErro
         ctx.app.record_delivery(mail_id, Some("the message has no envelope"), true).await?;
         return Err(JobError::Permanent("no envelope".into()));
     };
-    match deliver(&url, from, to, &raw).await {
+    deliver_recorded(&ctx, &url, mail_id, from, to, &raw).await
+}
+
+/// Delivers one stored message and records the attempt on it: delivered, failed for good, or
+/// to be retried (failed for good on the last attempt).
+pub(crate) async fn deliver_recorded(
+    ctx: &JobContext,
+    url: &str,
+    mail_id: i64,
+    from: &str,
+    to: &str,
+    raw: &[u8],
+) -> Result<(), JobError> {
+    let last = ctx.attempt >= SEND_ATTEMPTS;
+    match deliver(url, from, to, raw).await {
         Ok(()) => {
             ctx.app.record_delivery(mail_id, None, false).await?;
             Ok(())

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 const WAIT: Duration = Duration::from_secs(30);
 
-async fn server_with_sink(db: &TestDb) -> (TestServer, SmtpSink) {
+pub async fn server_with_sink(db: &TestDb) -> (TestServer, SmtpSink) {
     let sink = SmtpSink::start().await;
     let mail = MailConfig {
         smtp_url: Some(sink.url.clone()),
@@ -26,7 +26,7 @@ async fn server_with_sink(db: &TestDb) -> (TestServer, SmtpSink) {
 }
 
 /// Waits until `n` messages have reached `to`, and returns them.
-async fn delivered(sink: &SmtpSink, to: &str, n: usize) -> Vec<Delivered> {
+pub async fn delivered(sink: &SmtpSink, to: &str, n: usize) -> Vec<Delivered> {
     eventually(WAIT, &format!("{n} messages to {to}"), || {
         let got = sink.to(to);
         async move { (got.len() >= n).then_some(got) }

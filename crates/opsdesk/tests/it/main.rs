@@ -7,6 +7,7 @@ mod smtp_sink;
 
 mod access;
 mod admin_mail_pages;
+mod admin_users_groups;
 mod approvals;
 mod approvals_pages;
 mod browser;
@@ -37,6 +38,7 @@ mod mail_pages;
 mod mailbox;
 mod openapi;
 mod pages_for_browsers;
+mod password_reset;
 mod processes;
 mod queue;
 mod search_input;

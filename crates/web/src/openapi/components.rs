@@ -180,9 +180,18 @@ pub(super) fn responses() -> Vec<(&'static str, Response)> {
             ),
         ),
         (
+            "Gone",
+            problem(
+                "`reset_link_used`, `reset_link_expired` or `reset_link_replaced`: the link worked once and no \
+                 longer does; ask for a new one.",
+                None,
+            ),
+        ),
+        (
             "TooManyRequests",
             problem(
-                "`too_many_attempts`: too many failed sign-ins; retry after `Retry-After` seconds.",
+                "`too_many_attempts`: too many failed sign-ins or password-reset requests; retry after \
+                 `Retry-After` seconds.",
                 Some(("Retry-After", "Seconds to wait.", string())),
             ),
         ),

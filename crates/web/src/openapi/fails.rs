@@ -52,6 +52,10 @@ fail!(
     Invalid, "422", "UnprocessableContent"
 );
 fail!(
+    /// 410: a single-use link that was used, expired or replaced.
+    Gone, "410", "Gone"
+);
+fail!(
     /// 429: too many failed attempts; `Retry-After` says when to try again.
     Throttled, "429", "TooManyRequests"
 );

@@ -18,7 +18,11 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 pub fn router() -> OpenApiRouter<WebState> {
-    OpenApiRouter::new().routes(routes!(login)).routes(routes!(logout))
+    OpenApiRouter::new()
+        .routes(routes!(login))
+        .routes(routes!(logout))
+        .routes(routes!(request_password_reset))
+        .routes(routes!(confirm_password_reset))
 }
 
 /// Credentials.
@@ -89,4 +93,62 @@ async fn logout(
         s.app.logout(c.value(), &ip.origin()).await?;
     }
     Ok((jar.remove(removal_cookie()), StatusCode::NO_CONTENT))
+}
+
+/// Who forgot their password.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+struct PasswordResetRequest {
+    #[schema(format = Email, max_length = 254)]
+    email: String,
+}
+
+#[utoipa::path(
+    post, path = "/api/v1/auth/password-reset", tag = "auth", operation_id = "requestPasswordReset",
+    summary = "Ask for a password-reset link",
+    description = "Emails a single-use link that works for one hour to the active account with this address, if \
+                   there is one; a new link replaces the previous one. The answer is the same whether or not an \
+                   account exists (only a malformed address answers 422). Requests are throttled per address asked \
+                   for (5 an hour) and per client (20 in 15 minutes).",
+    security(()),
+    request_body = PasswordResetRequest,
+    responses((status = 202, description = "If an active account has this address, a link is on its way."),
+        fails::Throttled),
+)]
+async fn request_password_reset(
+    State(s): State<WebState>,
+    ip: ClientIp,
+    ApiJson(body): ApiJson<PasswordResetRequest>,
+) -> ApiResult<StatusCode> {
+    s.app.request_password_reset(&body.email, &ip.origin()).await?;
+    Ok(StatusCode::ACCEPTED)
+}
+
+/// The token from the emailed link and the new password.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+struct PasswordResetConfirm {
+    /// The last part of the emailed link (`.../password-reset/{token}`).
+    token: String,
+    #[schema(min_length = 10, max_length = 1024)]
+    password: String,
+}
+
+#[utoipa::path(
+    post, path = "/api/v1/auth/password-reset/confirm", tag = "auth", operation_id = "confirmPasswordReset",
+    summary = "Set a new password with a reset link",
+    description = "Uses the link once: sets the password (the usual rules apply: 422 `validation_failed`) and ends \
+                   every session of the account. An unknown token answers 404; a used, expired or replaced one 410 \
+                   (`reset_link_used`, `reset_link_expired`, `reset_link_replaced`).",
+    security(()),
+    request_body = PasswordResetConfirm,
+    responses((status = 204, description = "The password is set; sign in with it."), fails::NotFound, fails::Gone),
+)]
+async fn confirm_password_reset(
+    State(s): State<WebState>,
+    ip: ClientIp,
+    ApiJson(body): ApiJson<PasswordResetConfirm>,
+) -> ApiResult<StatusCode> {
+    s.app.reset_password(&body.token, &body.password, &ip.origin()).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

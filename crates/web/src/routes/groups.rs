@@ -7,13 +7,17 @@ use crate::WebState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
+use opsdesk_app::group_changes::UpdateGroup;
 use opsdesk_app::groups::CreateGroup;
 use opsdesk_app::views::{GroupMemberView, GroupView, GroupWithMembersView};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 pub fn router() -> OpenApiRouter<WebState> {
-    OpenApiRouter::new().routes(routes!(list, create)).routes(routes!(show)).routes(routes!(add_member, remove_member))
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(show, update, delete))
+        .routes(routes!(add_member, remove_member))
 }
 
 #[utoipa::path(
@@ -90,5 +94,36 @@ async fn remove_member(
     ApiPath((id, user_id)): ApiPath<(i64, i64)>,
 ) -> ApiResult<StatusCode> {
     s.app.remove_group_member(&auth.actor, id, user_id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(
+    patch, path = "/api/v1/groups/{id}", tag = "groups", operation_id = "updateGroup", summary = "Change a group",
+    description = "Admins. Rename (a taken name answers 422 with `taken`), describe, or name a lead: a member of the \
+                   group (422 `not_a_member` otherwise), whom escalations with `notify_group_lead` tell. \
+                   `lead_user_id: null` removes the lead; removing the lead from the group does too.",
+    params(("id" = i64, Path, description = "The group's id.")),
+    request_body = UpdateGroup,
+    responses((status = 200, description = "The changed group.", body = GroupView), fails::NotFound),
+)]
+async fn update(
+    State(s): State<WebState>,
+    Caller(auth): Caller,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(body): ApiJson<UpdateGroup>,
+) -> ApiResult<Json<GroupView>> {
+    Ok(Json(GroupView::from(&s.app.update_group(&auth.actor, id, body).await?)))
+}
+
+#[utoipa::path(
+    delete, path = "/api/v1/groups/{id}", tag = "groups", operation_id = "deleteGroup", summary = "Delete a group",
+    description = "Admins. Refused with 409 `group_in_use` while anything uses the group (members, tickets, group \
+                   queues, a desk's default group, SLA policies, approval templates, change approval policies or \
+                   change templates that name it); the detail lists each reason in words.",
+    params(("id" = i64, Path, description = "The group's id.")),
+    responses((status = 204, description = "Deleted."), fails::NotFound, fails::Conflict),
+)]
+async fn delete(State(s): State<WebState>, Caller(auth): Caller, ApiPath(id): ApiPath<i64>) -> ApiResult<StatusCode> {
+    s.app.delete_group(&auth.actor, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

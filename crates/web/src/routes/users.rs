@@ -12,7 +12,10 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 pub fn router() -> OpenApiRouter<WebState> {
-    OpenApiRouter::new().routes(routes!(list, create)).routes(routes!(show, update))
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(show, update))
+        .routes(routes!(send_password_reset))
 }
 
 #[utoipa::path(
@@ -58,7 +61,8 @@ async fn show(State(s): State<WebState>, Caller(auth): Caller, ApiPath(id): ApiP
 
 #[utoipa::path(
     patch, path = "/api/v1/users/{id}", tag = "users", operation_id = "updateUser", summary = "Change a user",
-    description = "Admins change anything; people change their own name, time zone, locale and password.",
+    description = "Admins change anything (a taken email answers 422 with `taken`); people change their own name, \
+                   time zone, locale and password.",
     params(("id" = i64, Path, description = "The user's id.")),
     request_body = UpdateUser,
     responses((status = 200, description = "The changed user.", body = UserView), fails::NotFound),
@@ -70,4 +74,21 @@ async fn update(
     ApiJson(body): ApiJson<UpdateUser>,
 ) -> ApiResult<Json<UserView>> {
     Ok(Json(UserView::from(&s.app.update_user(&auth.actor, id, body).await?)))
+}
+
+#[utoipa::path(
+    post, path = "/api/v1/users/{id}/password-reset", tag = "users", operation_id = "sendPasswordReset",
+    summary = "Send a password-reset link",
+    description = "Admins. Emails the user a single-use link that works for one hour (replacing any earlier link), \
+                   instead of typing a password for them. A deactivated user answers 409 `user_inactive`.",
+    params(("id" = i64, Path, description = "The user's id.")),
+    responses((status = 202, description = "The link is on its way."), fails::NotFound, fails::Conflict),
+)]
+async fn send_password_reset(
+    State(s): State<WebState>,
+    Caller(auth): Caller,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<StatusCode> {
+    s.app.send_password_reset(&auth.actor, id).await?;
+    Ok(StatusCode::ACCEPTED)
 }

@@ -15,7 +15,7 @@ use opsdesk_app::auth::Authenticated;
 use opsdesk_app::groups::{CreateGroup, CreateOrganization};
 use opsdesk_app::users::{CreateUser, UpdateUser};
 use opsdesk_app::AppError;
-use opsdesk_store::groups::{Group, GroupMember};
+use opsdesk_store::groups::Group;
 use opsdesk_store::organizations::Organization;
 use opsdesk_store::tokens::ApiToken;
 use opsdesk_store::users::User;
@@ -30,9 +30,8 @@ pub fn router() -> Router<WebState> {
         .route("/admin/tokens/{id}/revoke", post(revoke_token))
         .route("/admin/organizations", get(organizations).post(create_organization))
         .route("/admin/groups", get(groups).post(create_group))
-        .route("/admin/groups/{id}", get(group))
-        .route("/admin/groups/{id}/members", post(add_member))
-        .route("/admin/groups/{id}/members/{user_id}/remove", post(remove_member))
+        .merge(super::admin_group::router())
+        .merge(super::admin_user::router())
         .merge(super::admin_desk::router())
         .merge(super::admin_mail::router())
         .merge(super::admin_calendars::router())
@@ -58,6 +57,8 @@ impl Done {
             "added" => "Added.",
             "removed" => "Removed.",
             "revoked" => "Revoked.",
+            "deleted" => "Deleted.",
+            "reset_sent" => "A password-reset link is on its way to the user.",
             _ => return None,
         })
     }
@@ -122,15 +123,21 @@ async fn create_user(State(s): State<WebState>, post: FormPost) -> Response {
     }
 }
 
+/// Changes a role or (re)activates. Deactivating needs the confirmation page's `confirm=yes`;
+/// without it, the browser is sent to that page.
 async fn update_user(State(s): State<WebState>, Path(id): Path<i64>, post: FormPost) -> Response {
     let FormPost { auth, fields } = post;
+    if fields.get("active") == Some("false") && fields.get("confirm") != Some("yes") {
+        return Redirect::to(&format!("/admin/users/{id}/deactivate")).into_response();
+    }
+    let back = if fields.get("back") == Some("user") { format!("/admin/users/{id}") } else { "/admin/users".into() };
     let input = UpdateUser {
         role: fields.get("role").map(str::to_string),
         active: fields.get("active").map(|v| v == "true"),
         ..Default::default()
     };
     match s.app.update_user(&auth.actor, id, input).await {
-        Ok(_) => done("/admin/users", "saved"),
+        Ok(_) => done(&back, "saved"),
         Err(e) => failed(&auth, e),
     }
 }
@@ -236,52 +243,6 @@ async fn create_group(State(s): State<WebState>, post: FormPost) -> Response {
     };
     match s.app.create_group(&auth.actor, input).await {
         Ok(g) => done(&format!("/admin/groups/{}", g.id), "created"),
-        Err(e) => failed(&auth, e),
-    }
-}
-
-#[derive(Template, WebTemplate)]
-#[template(path = "admin/group.html")]
-struct GroupPage {
-    nav: Nav,
-    ok: Option<&'static str>,
-    group: Group,
-    members: Vec<GroupMember>,
-    candidates: Vec<User>,
-}
-
-async fn group(State(s): State<WebState>, jar: CookieJar, uri: Uri, Path(id): Path<i64>, q: Query<Done>) -> Response {
-    let auth = admin!(s, jar, uri);
-    let (group, members) = match s.app.group(&auth.actor, id).await {
-        Ok(x) => x,
-        Err(e) => return app_error(Some(Nav::of(&auth)), e),
-    };
-    let candidates = s
-        .app
-        .users(&auth.actor, 0, 500)
-        .await
-        .unwrap_or_default()
-        .into_iter()
-        .filter(|u| u.active && u.role != opsdesk_domain::Role::Requester && !members.iter().any(|m| m.user_id == u.id))
-        .collect();
-    GroupPage { nav: Nav::of(&auth), ok: q.message(), group, members, candidates }.into_response()
-}
-
-async fn add_member(State(s): State<WebState>, Path(id): Path<i64>, post: FormPost) -> Response {
-    let FormPost { auth, fields } = post;
-    let Some(user_id) = fields.get("user_id").and_then(|v| v.parse::<i64>().ok()) else {
-        return error_page(StatusCode::UNPROCESSABLE_ENTITY, Some(Nav::of(&auth)), "Choose an agent to add.");
-    };
-    match s.app.add_group_member(&auth.actor, id, user_id).await {
-        Ok(()) => done(&format!("/admin/groups/{id}"), "added"),
-        Err(e) => failed(&auth, e),
-    }
-}
-
-async fn remove_member(State(s): State<WebState>, Path((id, user_id)): Path<(i64, i64)>, post: FormPost) -> Response {
-    let FormPost { auth, .. } = post;
-    match s.app.remove_group_member(&auth.actor, id, user_id).await {
-        Ok(()) => done(&format!("/admin/groups/{id}"), "removed"),
         Err(e) => failed(&auth, e),
     }
 }

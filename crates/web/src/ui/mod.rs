@@ -10,9 +10,11 @@ mod admin_calendars;
 mod admin_change_templates;
 mod admin_cmdb;
 mod admin_desk;
+mod admin_group;
 mod admin_mail;
 mod admin_policies;
 mod admin_questionnaire;
+mod admin_user;
 mod agent;
 mod agent_change;
 mod agent_mail;
@@ -39,7 +41,7 @@ mod portal_catalog;
 mod sla_view;
 mod view;
 
-pub use form::{FormPost, UploadPost};
+pub use form::{FieldErrors, FormPost, UploadPost};
 
 use crate::extract::SESSION_COOKIE;
 use crate::WebState;
@@ -131,6 +133,7 @@ pub fn app_error(nav: Option<Nav>, e: AppError) -> Response {
         AppError::NotFound => error_page(StatusCode::NOT_FOUND, nav, "There is no such page, or you may not see it."),
         AppError::Forbidden => error_page(StatusCode::FORBIDDEN, nav, "You may not do that."),
         AppError::Refused { ref message, .. } => error_page(StatusCode::FORBIDDEN, nav, message),
+        AppError::Gone { ref message, .. } => error_page(StatusCode::GONE, nav, message),
         AppError::Unauthenticated => Redirect::to("/login").into_response(),
         AppError::Invalid(_)
         | AppError::Conflict { .. }

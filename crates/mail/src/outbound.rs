@@ -26,6 +26,31 @@ pub struct Outgoing {
     pub date: i64,
 }
 
+impl Outgoing {
+    /// An automatic message to one person, not in any thread: its HTML part is the text's.
+    pub fn notice(
+        from: Mailbox,
+        to: Mailbox,
+        subject: String,
+        text: String,
+        message_id: String,
+        date: i64,
+    ) -> Outgoing {
+        Outgoing {
+            from,
+            to,
+            html: crate::template::text_to_html(&text),
+            subject,
+            text,
+            message_id,
+            in_reply_to: None,
+            references: vec![],
+            auto_generated: true,
+            date,
+        }
+    }
+}
+
 /// A fresh Message-ID (without brackets) in our domain.
 pub fn new_message_id(domain: &str) -> String {
     let domain = if domain.is_empty() { "opsdesk.invalid" } else { domain };

@@ -6,7 +6,6 @@
 use crate::secrets::{random_token, token_hash};
 use crate::{App, Result};
 use opsdesk_mail::outbound::{build, one_line, Outgoing};
-use opsdesk_mail::template::text_to_html;
 use opsdesk_mail::Mailbox;
 use opsdesk_store::mail::{status, NewMail};
 use opsdesk_store::Ts;
@@ -132,18 +131,14 @@ impl App {
         let message_id = format!("opsdesk.approval.s{stage_id}.u{}.{}.{attempt_tag}@{domain}", to.id, purpose.as_str());
         let message = |link: &str| {
             let (subject, text) = render(link);
-            Outgoing {
-                from: Mailbox { address: desk_mail.address.clone(), name: desk_mail.from_name.clone() },
-                to: Mailbox { address: to.email.clone(), name: Some(to.name.clone()) },
-                html: text_to_html(&text),
+            Outgoing::notice(
+                Mailbox { address: desk_mail.address.clone(), name: desk_mail.from_name.clone() },
+                Mailbox { address: to.email.clone(), name: Some(to.name.clone()) },
                 subject,
                 text,
-                message_id: message_id.clone(),
-                in_reply_to: None,
-                references: vec![],
-                auto_generated: true,
-                date: now.0.as_second(),
-            }
+                message_id.clone(),
+                now.0.as_second(),
+            )
         };
         let sent = message(&real_link);
         let raw = build(&sent);

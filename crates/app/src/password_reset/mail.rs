@@ -7,7 +7,6 @@ use crate::approvals::ComposedMail;
 use crate::secrets::{random_token, token_hash};
 use crate::{App, Result};
 use opsdesk_mail::outbound::{build, one_line, Outgoing};
-use opsdesk_mail::template::text_to_html;
 use opsdesk_mail::Mailbox;
 use opsdesk_store::mail::{status, NewMail};
 use opsdesk_store::Ts;
@@ -51,18 +50,14 @@ impl App {
                 one_line(&user.name),
                 expires.0.strftime("%Y-%m-%d %H:%M UTC"),
             );
-            Outgoing {
-                from: Mailbox { address: desk_mail.address.clone(), name: desk_mail.from_name.clone() },
-                to: Mailbox { address: user.email.clone(), name: Some(user.name.clone()) },
-                html: text_to_html(&text),
-                subject: "Reset your password".into(),
+            Outgoing::notice(
+                Mailbox { address: desk_mail.address.clone(), name: desk_mail.from_name.clone() },
+                Mailbox { address: user.email.clone(), name: Some(user.name.clone()) },
+                "Reset your password".into(),
                 text,
-                message_id: message_id.clone(),
-                in_reply_to: None,
-                references: vec![],
-                auto_generated: true,
-                date: now.0.as_second(),
-            }
+                message_id.clone(),
+                now.0.as_second(),
+            )
         };
         let sent = message(&real_link);
         let raw = build(&sent);
